@@ -1,0 +1,58 @@
+"""The `llm4gov` command line: run services and manage API keys.
+
+Services are referenced by import string, so the CLI never imports a service it is not starting
+(and `shared` stays free of service imports).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shared.auth import ROLES, generate_api_key, key_entry_json
+
+#: Service name -> ASGI app factory (import string).
+SERVICES: dict[str, str] = {
+    "anonymizer": "services.anonymizer.app:create_app",
+}
+
+app = typer.Typer(help="LLM4Gov platform: anonymize, label, train and serve students.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}")],
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run one service's HTTP API."""
+    import uvicorn
+
+    if service not in SERVICES:
+        raise typer.BadParameter(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
+    uvicorn.run(SERVICES[service], factory=True, host=host, port=port, workers=workers,
+                log_config=None, access_log=False, proxy_headers=True)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="A name for the key's holder (shown in the audit log).")],
+    roles: Annotated[str, typer.Option(help=f"Comma-separated roles: {', '.join(sorted(ROLES))}")],
+) -> None:
+    """Generate an API key; print it once, and the hashed entry to put in the configuration."""
+    role_list = [r.strip() for r in roles.split(",") if r.strip()]
+    unknown = set(role_list) - ROLES
+    if not role_list or unknown:
+        raise typer.BadParameter(f"unknown roles {sorted(unknown)}; known: {', '.join(sorted(ROLES))}")
+    key = generate_api_key()
+    typer.echo(f"API key (give it to the client; it is not stored anywhere): {key}")
+    typer.echo("Configuration entry (add it to LLM4GOV_API_KEYS or the keys file):")
+    typer.echo(key_entry_json(name, key, role_list))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

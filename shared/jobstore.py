@@ -1,0 +1,277 @@
+"""The job store: jobs, their events, and their work items, in one SQLAlchemy database.
+
+State changes are compare-and-set UPDATEs (`WHERE state IN allowed`), so two replicas cannot both
+start, finish or cancel the same job. Work items are claimed with a lease: on PostgreSQL with
+`FOR UPDATE SKIP LOCKED`, so several workers split one job without double work; an item whose lease
+expired (its worker died) is claimed again. Results are written per item as they complete.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, func, or_, select,
+                        update)
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+
+from shared.db import Base, utcnow
+from shared.errors import Conflict, NotFound
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+
+#: Which states a job may enter from which; anything else is a 409.
+ALLOWED_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.RUNNING: frozenset({JobState.QUEUED, JobState.PAUSED, JobState.RUNNING}),
+    JobState.PAUSED: frozenset({JobState.QUEUED, JobState.RUNNING}),
+    JobState.QUEUED: frozenset({JobState.PAUSED, JobState.FAILED}),
+    JobState.SUCCEEDED: frozenset({JobState.RUNNING}),
+    JobState.FAILED: frozenset({JobState.QUEUED, JobState.RUNNING, JobState.PAUSED}),
+    JobState.CANCELLED: frozenset({JobState.QUEUED, JobState.RUNNING, JobState.PAUSED}),
+}
+
+
+class ItemState(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class JobEventRow(Base):
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class JobItemRow(Base):
+    __tablename__ = "job_items"
+    __table_args__ = (Index("ix_job_items_claim", "job_id", "state"),)
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=ItemState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    state: JobState
+    spec: dict[str, Any]
+    progress: dict[str, Any]
+    result: dict[str, Any] | None
+    reason: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class JobEvent(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    job_id: str
+    created_at: datetime
+    type: str
+    data: dict[str, Any]
+
+
+class JobItem(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    job_id: str
+    idx: int
+    state: ItemState
+    attempts: int
+    payload: dict[str, Any]
+    result: dict[str, Any] | None
+    error: str | None
+
+
+class JobStore:
+    """Jobs of every kind (labeling, training...) behind one small API."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+        self._skip_locked = sessions.kw["bind"].dialect.name == "postgresql"
+
+    # --- jobs -------------------------------------------------------------------------------------
+    def create(self, kind: str, spec: dict[str, Any], created_by: str,
+               items: list[dict[str, Any]] | None = None) -> Job:
+        """Create a queued job, and its work items in the same transaction (all or nothing)."""
+        row = JobRow(id=str(uuid.uuid4()), kind=kind, state=JobState.QUEUED, spec=spec,
+                     progress={}, created_by=created_by)
+        with self._sessions.begin() as session:
+            session.add(row)
+            session.flush()
+            if items:
+                session.add_all(JobItemRow(job_id=row.id, idx=i, payload=p) for i, p in enumerate(items))
+            session.add(JobEventRow(job_id=row.id, type="created", data={"items": len(items or [])}))
+        return Job.model_validate(row)
+
+    def get(self, job_id: str, kind: str | None = None) -> Job:
+        with self._sessions() as session:
+            row = session.get(JobRow, job_id)
+            if row is None or (kind is not None and row.kind != kind):
+                raise NotFound(f"No job with id '{job_id}'.")
+            return Job.model_validate(row)
+
+    def list(self, kind: str | None = None, state: JobState | None = None, limit: int = 50,
+             before: datetime | None = None) -> list[Job]:
+        query = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id).limit(limit)
+        if kind:
+            query = query.where(JobRow.kind == kind)
+        if state:
+            query = query.where(JobRow.state == state)
+        if before:
+            query = query.where(JobRow.created_at < before)
+        with self._sessions() as session:
+            return [Job.model_validate(r) for r in session.scalars(query)]
+
+    def transition(self, job_id: str, to: JobState, reason: str | None = None,
+                   result: dict[str, Any] | None = None) -> Job:
+        """Atomically move a job to `to` if its current state allows it; 409 otherwise."""
+        allowed = ALLOWED_TRANSITIONS[to]
+        values: dict[str, Any] = {"state": to, "reason": reason, "updated_at": utcnow()}
+        if result is not None:
+            values["result"] = result
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(JobRow).where(JobRow.id == job_id, JobRow.state.in_(list(allowed))).values(**values)
+            ).rowcount
+            if not changed:
+                row = session.get(JobRow, job_id)
+                if row is None:
+                    raise NotFound(f"No job with id '{job_id}'.")
+                raise Conflict(f"Job '{job_id}' is {row.state}; it cannot become {to}.")
+            session.add(JobEventRow(job_id=job_id, type=f"state.{to}", data={"reason": reason} if reason else {}))
+        return self.get(job_id)
+
+    def update_progress(self, job_id: str, **progress: Any) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(JobRow, job_id)
+            if row is None:
+                raise NotFound(f"No job with id '{job_id}'.")
+            row.progress = {**(row.progress or {}), **progress}
+
+    # --- events -----------------------------------------------------------------------------------
+    def add_event(self, job_id: str, type: str, data: dict[str, Any] | None = None) -> None:
+        with self._sessions.begin() as session:
+            session.add(JobEventRow(job_id=job_id, type=type, data=data or {}))
+
+    def events(self, job_id: str, after_id: int = 0, limit: int = 1000) -> list[JobEvent]:
+        self.get(job_id)
+        query = (select(JobEventRow).where(JobEventRow.job_id == job_id, JobEventRow.id > after_id)
+                 .order_by(JobEventRow.id).limit(limit))
+        with self._sessions() as session:
+            return [JobEvent.model_validate(r) for r in session.scalars(query)]
+
+    # --- work items -------------------------------------------------------------------------------
+    def claim_items(self, job_id: str, worker: str, limit: int, lease: timedelta) -> list[JobItem]:
+        """Claim up to `limit` pending (or lease-expired) items for `worker`.
+
+        Candidates are read (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers get disjoint
+        rows), then each is taken with a guarded UPDATE, so that even without row locks (SQLite) an
+        item claimed by someone else in between is skipped rather than claimed twice.
+        """
+        now = utcnow()
+        claimable = or_(JobItemRow.state == ItemState.PENDING,
+                        (JobItemRow.state == ItemState.CLAIMED) & (JobItemRow.lease_until < now))
+        with self._sessions.begin() as session:
+            query = (select(JobItemRow.idx).where(JobItemRow.job_id == job_id, claimable)
+                     .order_by(JobItemRow.idx).limit(limit))
+            if self._skip_locked:
+                query = query.with_for_update(skip_locked=True)
+            taken = []
+            for idx in session.scalars(query).all():
+                changed = session.execute(
+                    update(JobItemRow)
+                    .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx, claimable)
+                    .values(state=ItemState.CLAIMED, claimed_by=worker, lease_until=now + lease,
+                            attempts=JobItemRow.attempts + 1)
+                ).rowcount
+                if changed:
+                    taken.append(idx)
+            if not taken:
+                return []
+            rows = session.scalars(select(JobItemRow).where(JobItemRow.job_id == job_id,
+                                                            JobItemRow.idx.in_(taken)).order_by(JobItemRow.idx))
+            return [JobItem.model_validate(r) for r in rows]
+
+    def complete_item(self, job_id: str, idx: int, worker: str, result: dict[str, Any] | None = None,
+                      error: str | None = None) -> bool:
+        """Record an item's outcome; False if the worker no longer holds it (lease lost)."""
+        state = ItemState.FAILED if error is not None else ItemState.DONE
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(JobItemRow)
+                .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
+                       JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
+                .values(state=state, result=result, error=error, lease_until=None)
+            ).rowcount
+        return bool(changed)
+
+    def release_item(self, job_id: str, idx: int, worker: str) -> None:
+        """Give an item back unprocessed (e.g. on pause) so another claim can take it."""
+        with self._sessions.begin() as session:
+            session.execute(update(JobItemRow)
+                            .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
+                                   JobItemRow.claimed_by == worker, JobItemRow.state == ItemState.CLAIMED)
+                            .values(state=ItemState.PENDING, claimed_by=None, lease_until=None))
+
+    def item_counts(self, job_id: str) -> dict[str, int]:
+        query = (select(JobItemRow.state, func.count()).where(JobItemRow.job_id == job_id)
+                 .group_by(JobItemRow.state))
+        with self._sessions() as session:
+            counts = {s.value: 0 for s in ItemState}
+            counts.update({state: n for state, n in session.execute(query)})
+            return counts
+
+    def items(self, job_id: str, state: ItemState | None = None, after_idx: int = -1,
+              limit: int = 1000) -> list[JobItem]:
+        query = (select(JobItemRow).where(JobItemRow.job_id == job_id, JobItemRow.idx > after_idx)
+                 .order_by(JobItemRow.idx).limit(limit))
+        if state:
+            query = query.where(JobItemRow.state == state)
+        with self._sessions() as session:
+            return [JobItem.model_validate(r) for r in session.scalars(query)]
