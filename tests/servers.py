@@ -56,7 +56,7 @@ def seaweedfs_s3() -> Iterator[S3Server]:
     port_flags = ["admin.port", "admin.port.grpc", "debug.port", "filer.port", "filer.port.grpc",
                   "master.port", "master.port.grpc", "s3.port.grpc", "volume.port", "volume.port.grpc",
                   "webdav.port", "metricsPort", "s3.metricsPort", "s3.debug.port"]
-    args = [binary, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.port={s3_port}",
+    args = [binary, f"-logdir={data}", "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-s3.port={s3_port}",
             "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-master.telemetry=false", *[f"-{flag}={free_port()}" for flag in port_flags]]
     env = {**os.environ, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret}

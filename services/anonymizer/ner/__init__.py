@@ -1,0 +1,1 @@
+"""Portuguese NER (PERSON, LOCATION, ORGANIZATION) for the anonymizer: data, training, evaluation."""

@@ -1,0 +1,33 @@
+"""Anonymizer settings: `LLM4GOV_ANONYMIZER__<FIELD>` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+
+from shared.config import ServiceSettings
+
+
+class AnonymizerOptions(BaseModel):
+    #: spaCy pipeline directory; None = the model shipped in services/anonymizer/models/pt_ner.
+    ner_model_path: Path | None = None
+    #: Recognizer YAML; None = services/anonymizer/recognizers.yaml.
+    recognizers_config: Path | None = None
+    #: Detections scoring below this are ignored unless a request sets its own threshold.
+    score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)
+    #: Public bodies ("Tribunal de Contas da União") are not personal data: kept unless this is true.
+    anonymize_public_bodies: bool = False
+    max_text_chars: int = Field(default=100_000, ge=1)
+    max_batch_items: int = Field(default=128, ge=1)
+    #: Strings inside one JSON document (documents are walked recursively).
+    max_document_strings: int = Field(default=10_000, ge=1)
+    max_document_depth: int = Field(default=32, ge=1)
+    nlp_batch_size: int = Field(default=32, ge=1)
+    #: Master key for hash (HMAC), encrypt and the pseudonymization vault. When unset, a random key
+    #: is created once in `<data_dir>/anonymizer.key` (mode 0600): fine locally, set it in production.
+    secret_key: SecretStr | None = None
+
+
+class AnonymizerSettings(ServiceSettings):
+    anonymizer: AnonymizerOptions = AnonymizerOptions()

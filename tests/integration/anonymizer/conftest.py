@@ -1,0 +1,49 @@
+"""A real anonymizer server on 127.0.0.1 with API keys for each role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.auth import generate_api_key, hash_api_key
+from shared.config import ApiKeyEntry
+from services.anonymizer.app import create_app
+from services.anonymizer.engine import PiiAnalyzer
+from services.anonymizer.settings import AnonymizerOptions, AnonymizerSettings
+from tests.servers import serve_app
+
+
+@dataclass
+class Anonymizer:
+    url: str
+    keys: dict[str, str]
+    settings: AnonymizerSettings
+
+    def client(self, role: str = "anonymize") -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> PiiAnalyzer:
+    """Loaded once: the shipped NER model and every recognizer (read-only, shared by apps)."""
+    return PiiAnalyzer()
+
+
+def start_anonymizer(tmp: Path, analyzer: PiiAnalyzer, **options) -> Iterator[Anonymizer]:  # type: ignore[no-untyped-def]
+    keys = {role: generate_api_key() for role in ("anonymize", "deanonymize", "admin", "classify")}
+    settings = AnonymizerSettings(
+        data_dir=tmp,
+        api_keys=[ApiKeyEntry(name=f"{role}-client", sha256=hash_api_key(k), roles=[role]) for role, k in keys.items()],
+        anonymizer=AnonymizerOptions(max_text_chars=20_000, max_batch_items=16, secret_key="k" * 40, **options),
+    )
+    with serve_app(create_app(settings, analyzer=analyzer)) as url:
+        yield Anonymizer(url, keys, settings)
+
+
+@pytest.fixture(scope="module")
+def anonymizer(tmp_path_factory: pytest.TempPathFactory, analyzer: PiiAnalyzer) -> Iterator[Anonymizer]:
+    yield from start_anonymizer(tmp_path_factory.mktemp("anonymizer"), analyzer)
