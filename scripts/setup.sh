@@ -4,7 +4,7 @@
 # CUDA build is pulled in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS="${1:-anonymizer,dev}"
+EXTRAS="${1:-anonymizer,teacher,dev}"
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, select
+from sqlalchemy import JSON, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from shared.auth import Principal
-from shared.db import Base, utcnow
+from shared.db import Base, UTCDateTime, utcnow
 from shared.logs import get_logger
 
 log = get_logger("audit")
@@ -23,7 +23,7 @@ class AuditEventRow(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     service: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)

@@ -14,11 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import (JSON, DateTime, ForeignKey, Index, Integer, String, Text, func, or_, select,
+from sqlalchemy import (JSON, ForeignKey, Index, Integer, String, Text, func, or_, select,
                         update)
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from shared.db import Base, utcnow
+from shared.db import Base, UTCDateTime, utcnow
 from shared.errors import Conflict, NotFound
 
 
@@ -62,8 +62,8 @@ class JobRow(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class JobEventRow(Base):
@@ -71,7 +71,7 @@ class JobEventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     type: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -85,10 +85,13 @@ class JobItemRow(Base):
     state: Mapped[str] = mapped_column(String(16), default=ItemState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Usage spent on the item (e.g. LLM tokens in/out), retries included, summed per job in SQL.
+    usage_in: Mapped[int] = mapped_column(Integer, default=0)
+    usage_out: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Job(BaseModel):
@@ -239,7 +242,7 @@ class JobStore:
             return [JobItem.model_validate(r) for r in rows]
 
     def complete_item(self, job_id: str, idx: int, worker: str, result: dict[str, Any] | None = None,
-                      error: str | None = None) -> bool:
+                      error: str | None = None, usage_in: int = 0, usage_out: int = 0) -> bool:
         """Record an item's outcome; False if the worker no longer holds it (lease lost)."""
         state = ItemState.FAILED if error is not None else ItemState.DONE
         with self._sessions.begin() as session:
@@ -247,9 +250,45 @@ class JobStore:
                 update(JobItemRow)
                 .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
                        JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
-                .values(state=state, result=result, error=error, lease_until=None)
+                .values(state=state, result=result, error=error, lease_until=None,
+                        usage_in=JobItemRow.usage_in + usage_in, usage_out=JobItemRow.usage_out + usage_out)
             ).rowcount
         return bool(changed)
+
+    def update_item_payload(self, job_id: str, idx: int, worker: str, payload: dict[str, Any]) -> bool:
+        """Replace a claimed item's payload (e.g. once its text has been anonymized)."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(JobItemRow)
+                .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
+                       JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
+                .values(payload=payload)
+            ).rowcount
+        return bool(changed)
+
+    def release_worker_claims(self, worker: str) -> int:
+        """Give back every item `worker` holds: called when a worker (re)starts, so a crashed
+        process's claims do not wait for their leases to expire."""
+        with self._sessions.begin() as session:
+            return session.execute(
+                update(JobItemRow).where(JobItemRow.claimed_by == worker, JobItemRow.state == ItemState.CLAIMED)
+                .values(state=ItemState.PENDING, claimed_by=None, lease_until=None)
+            ).rowcount
+
+    def reset_failed_items(self, job_id: str) -> int:
+        """Make failed items pending again (a resumed job retries them)."""
+        with self._sessions.begin() as session:
+            return session.execute(
+                update(JobItemRow).where(JobItemRow.job_id == job_id, JobItemRow.state == ItemState.FAILED)
+                .values(state=ItemState.PENDING, error=None, claimed_by=None)
+            ).rowcount
+
+    def usage_totals(self, job_id: str) -> tuple[int, int]:
+        query = select(func.coalesce(func.sum(JobItemRow.usage_in), 0),
+                       func.coalesce(func.sum(JobItemRow.usage_out), 0)).where(JobItemRow.job_id == job_id)
+        with self._sessions() as session:
+            used_in, used_out = session.execute(query).one()
+            return int(used_in), int(used_out)
 
     def release_item(self, job_id: str, idx: int, worker: str) -> None:
         """Give an item back unprocessed (e.g. on pause) so another claim can take it."""

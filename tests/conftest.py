@@ -61,3 +61,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: igno
 def s3_server() -> Iterator[S3Server]:
     with seaweedfs_s3() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def analyzer():  # type: ignore[no-untyped-def]
+    """The anonymizer's analyzer, loaded once (shipped NER model + every recognizer; read-only)."""
+    from services.anonymizer.engine import PiiAnalyzer
+
+    return PiiAnalyzer()

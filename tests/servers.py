@@ -87,9 +87,9 @@ def seaweedfs_s3() -> Iterator[S3Server]:
 
 
 @contextmanager
-def serve_app(app, host: str = "127.0.0.1") -> Iterator[str]:  # type: ignore[no-untyped-def]
+def serve_app(app, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """Serve an ASGI app with a real uvicorn server in a thread; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -11,10 +11,10 @@ import uuid
 from datetime import datetime
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import DateTime, LargeBinary, String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-from shared.db import Base, utcnow
+from shared.db import Base, UTCDateTime, utcnow
 from shared.errors import NotFound
 
 
@@ -22,7 +22,7 @@ class VaultEntryRow(Base):
     __tablename__ = "anonymizer_vault"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 

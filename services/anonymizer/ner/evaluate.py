@@ -7,6 +7,8 @@
   (what Presidio does), comparing character spans.
 * `--synthetic N`: N sentences from the synthetic generator's EVAL_TEMPLATES (reserved for evaluation,
   never used in training) with a seed different from training (`--synthetic-seed`, default 777).
+* `--synthetic-r2 N`: N sentences from EVAL_TEMPLATES_R2 (round-2 evaluation-only templates: highways,
+  rivers, regions, LeNER-style state headers, more news and sloppy complaints).
 * `--handwritten`: a small free-form set of non-legal sentences written by hand (handwritten.py).
 """
 
@@ -75,8 +77,8 @@ def eval_conll(nlp, path: Path, retokenize: bool) -> dict:
     return res
 
 
-def eval_synthetic(nlp, n: int, seed: int) -> dict:
-    examples = synthetic.generate(n, seed=seed, eval_templates=True)
+def eval_synthetic(nlp, n: int, seed: int, r2: bool = False) -> dict:
+    examples = synthetic.generate(n, seed=seed, eval_templates=True, eval_r2=r2)
     gold = [{(s, e, lab) for s, e, lab in ex.spans} for ex in examples]
     texts = [ex.text for ex in examples]
     pred = predict(nlp, texts)
@@ -116,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--retokenize", action="store_true")
     ap.add_argument("--synthetic", type=int, default=0, help="number of held-out synthetic sentences")
     ap.add_argument("--synthetic-seed", type=int, default=777)
+    ap.add_argument("--synthetic-r2", type=int, default=0,
+                    help="number of held-out sentences from EVAL_TEMPLATES_R2 (round-2 evaluation templates)")
     ap.add_argument("--handwritten", action="store_true", help="also score the small hand-written set")
     ap.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
     args = ap.parse_args(argv)
@@ -130,6 +134,11 @@ def main(argv: list[str] | None = None) -> None:
         r = eval_synthetic(nlp, args.synthetic, args.synthetic_seed)
         results["synthetic_eval"] = r
         print(_table(f"synthetic EVAL_TEMPLATES n={args.synthetic} seed={args.synthetic_seed}", r["model"]))
+        print("  PERSON F1 per register:", r["per_register_person_f1"])
+    if args.synthetic_r2:
+        r = eval_synthetic(nlp, args.synthetic_r2, args.synthetic_seed, r2=True)
+        results["synthetic_eval_r2"] = r
+        print(_table(f"synthetic EVAL_TEMPLATES_R2 n={args.synthetic_r2} seed={args.synthetic_seed}", r["model"]))
         print("  PERSON F1 per register:", r["per_register_person_f1"])
     if args.handwritten:
         r = eval_handwritten(nlp)

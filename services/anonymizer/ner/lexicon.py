@@ -437,3 +437,72 @@ LAW_NAMES = _split(
     Lei nº 13.709/2018, Decreto nº 7.724/2012, Lei nº 9.784/99, Lei nº 8.429/92, Lei nº 11.340/2006
     """
 )
+
+# --- round 2: more location shapes (highways, rivers, regions, Federal District places) ------------
+
+#: Highway codes (federal "BR-116" and state "SP-330"); rendered with or without "rodovia".
+HIGHWAY_NUMBERS = (
+    "010", "020", "040", "050", "060", "070", "101", "104", "110", "116", "153", "158", "163", "230",
+    "232", "242", "251", "262", "277", "304", "316", "324", "343", "364", "381", "392", "407", "470",
+    "001", "005", "085", "150", "280", "330", "348", "374",
+)
+
+#: Rivers, lakes, mountain ranges, bays, parks and other named geographic features.
+GEO_FEATURES = _split(
+    """
+    Rio São Francisco, Rio Tietê, Rio Paraná, Rio Amazonas, Rio Negro, Rio Solimões, Rio Tocantins,
+    Rio Doce, Rio Paraíba do Sul, Rio Pinheiros, Rio Capibaribe, Rio Guaíba, Rio Madeira, Rio Xingu,
+    Rio Tapajós, Rio Iguaçu, Rio Jaguaribe, Rio Parnaíba, Rio Acre, Rio Meia Ponte, Lago Paranoá,
+    Lagoa dos Patos, Lagoa Rodrigo de Freitas, Baía de Guanabara, Baía de Todos os Santos,
+    Serra da Mantiqueira, Serra do Mar, Chapada Diamantina, Chapada dos Veadeiros, Ilha do Marajó,
+    Ilha do Governador, Ilha de Itamaracá, Córrego Vicente Pires, Córrego do Onça, Represa Billings,
+    Parque Nacional da Tijuca, Parque Estadual do Jalapão, Floresta da Tijuca, Cataratas do Iguaçu,
+    Pantanal, Amazônia, Caatinga, Cerrado
+    """
+)
+
+#: Regions (macro-regions, metropolitan areas, informal regions).
+REGIONS = _split(
+    """
+    Região Norte, Região Nordeste, Região Sul, Região Sudeste, Região Centro-Oeste, Nordeste, Norte,
+    Sudeste, Centro-Oeste, Norte de Minas, Zona da Mata, Zona da Mata Mineira, Vale do Ribeira,
+    Vale do Jequitinhonha, Vale do Itajaí, Vale do Paraíba, Baixada Fluminense, Baixada Santista,
+    Recôncavo Baiano, Triângulo Mineiro, Serra Gaúcha, Sertão do Pajeú, Agreste, Grande São Paulo,
+    Grande Porto Alegre, Região Metropolitana de Belo Horizonte, Região Metropolitana do Recife,
+    Região Metropolitana de Salvador, Entorno do Distrito Federal, Oeste Paulista, Sul de Minas,
+    Região dos Lagos, Região Serrana, Médio Paraíba, Alto Tietê, Cariri, Seridó, Bico do Papagaio
+    """
+)
+
+#: Administrative regions and places of the Federal District (frequent in court documents).
+DF_PLACES = _split(
+    """
+    Ceilândia, Taguatinga, Paranoá, Sobradinho, Planaltina, Gama, Samambaia, Brazlândia, Guará,
+    Núcleo Bandeirante, Águas Claras, Recanto das Emas, Santa Maria, São Sebastião, Riacho Fundo,
+    Vicente Pires, Itapoã, Estrutural, Cruzeiro, Lago Norte, Sobradinho II, Jardim Botânico,
+    Varjão, Candangolândia, Park Way, Fercal, Arniqueira
+    """
+)
+
+#: Named public places / address complexes in capitals (court and ministry addresses).
+LANDMARK_PLACES = _split(
+    """
+    Praça dos Três Poderes, Esplanada dos Ministérios, Eixo Monumental, Setor de Autarquias Sul,
+    Setor Comercial Sul, Setor Bancário Sul, Setor de Administração Federal Sul, Praça da Sé,
+    Praça Municipal, Centro Administrativo da Bahia, Praça da Liberdade, Vale do Anhangabaú,
+    Largo do Pelourinho, Cais do Porto, Orla de Copacabana, Estrada Parque Taguatinga,
+    Estrada Parque Contorno, Via Estrutural, Via Dutra, Marginal Tietê, Marginal Pinheiros,
+    Linha Vermelha, Linha Amarela, Avenida Paulista, Avenida das Nações
+    """
+)
+
+#: Lower-case generic nouns that news/complaints use as subjects; NOT entities on their own.
+GENERIC_SUBJECTS = _split(
+    """
+    a polícia, a polícia civil, a polícia militar, a polícia federal, a prefeitura, o governo,
+    o governo federal, o governo estadual, a justiça, o tribunal, a câmara, a secretaria,
+    a empresa, a escola, o hospital, a defesa civil, os bombeiros, a guarda municipal, o ministério,
+    a promotoria, a defensoria, o banco, a operadora, a concessionária, a universidade, o sindicato,
+    a construtora, a diretoria, a reportagem, a perícia, a fiscalização, o conselho tutelar
+    """
+)

@@ -58,9 +58,12 @@ def pseudo_surname(rng: random.Random) -> str:
 class Filler:
     """Produces slot values; `pseudo_rate` controls how often unseen pseudo-names are used."""
 
-    def __init__(self, rng: random.Random, pseudo_rate: float = 0.15) -> None:
+    def __init__(self, rng: random.Random, pseudo_rate: float = 0.15, extended: bool = True) -> None:
         self.rng = rng
         self.pseudo_rate = pseudo_rate
+        # extended=False reproduces the round-1 slot distributions exactly (keeps the round-1 held-out
+        # synthetic set, EVAL_TEMPLATES with seed 777, identical across rounds)
+        self.extended = extended
 
     # --- people ---------------------------------------------------------------------------------
     def first(self) -> str:
@@ -143,15 +146,122 @@ class Filler:
 
     def location(self) -> str:
         x = self.rng.random()
-        if x < 0.4:
+        if not self.extended:
+            if x < 0.4:
+                return self.city()
+            if x < 0.6:
+                return self.city_uf()
+            if x < 0.78:
+                return self.state()
+            if x < 0.9:
+                return self.neighbourhood()
+            return self.country()
+        if x < 0.36:
             return self.city()
-        if x < 0.6:
+        if x < 0.54:
             return self.city_uf()
-        if x < 0.78:
+        if x < 0.70:
             return self.state()
-        if x < 0.9:
+        if x < 0.80:
             return self.neighbourhood()
-        return self.country()
+        if x < 0.87:
+            return self.country()
+        if x < 0.91:
+            return self.region()
+        if x < 0.95:
+            return self.geo()
+        return self.df_place()
+
+    # round 2: more location shapes -------------------------------------------------------------
+    def highway(self) -> str:
+        r = self.rng
+        num = r.choice(lx.HIGHWAY_NUMBERS)
+        code = "BR" if r.random() < 0.7 else r.choice(list(lx.UFS))
+        core = f"{code}-{num}" if r.random() < 0.85 else f"{code} {num}"
+        prefix = r.choice(("", "", "", "rodovia ", "Rodovia ", "Rodovia Federal ", "rodovia federal "))
+        if code != "BR" and prefix.lower().startswith("rodovia f"):
+            prefix = "Rodovia "
+        return prefix + core
+
+    def geo(self) -> str:
+        g = self.rng.choice(lx.GEO_FEATURES)
+        if g.startswith("Rio ") and self.rng.random() < 0.3:
+            g = "rio " + g[4:]
+        return g
+
+    def region(self) -> str:
+        r = self.rng
+        if r.random() < 0.15:
+            return f"Região Metropolitana de {self.city()}"
+        if r.random() < 0.1:
+            return f"Região Administrativa {r.choice(('de', 'do'))} {r.choice(lx.DF_PLACES)}"
+        return r.choice(lx.REGIONS)
+
+    def df_place(self) -> str:
+        r = self.rng
+        x = r.random()
+        if x < 0.3:
+            return r.choice(("Distrito Federal", "Distrito Federal", "Brasília", "Brasília/DF", "Brasília-DF",
+                             "Brasília - DF", "Brasília (DF)"))
+        if x < 0.6:
+            p = r.choice(lx.DF_PLACES)
+            return r.choice((p, p, f"{p}/DF", f"{p}-DF", f"Região Administrativa de {p}"))
+        return r.choice(lx.LANDMARK_PLACES)
+
+    def state_x(self) -> str:
+        """A state as a place, LeNER-style: 'Estado do Acre', 'Distrito Federal', 'Paraná'."""
+        r = self.rng
+        uf = r.choice(list(lx.UFS) + ["DF"] * 4)
+        name = lx.UFS[uf]
+        if uf == "DF" or r.random() < 0.35:
+            return name
+        return f"Estado {lx.UF_ARTICLE[uf]} {name}"
+
+    def state_upper(self) -> str:
+        return self.state_x().upper()
+
+    def municipality(self) -> str:
+        c, uf = self.city_pair()
+        r = self.rng
+        base = r.choice(("Município de", "município de", "Município de", "Cidade de", "cidade de"))
+        return f"{base} {c}" + (f"/{uf}" if r.random() < 0.3 else "")
+
+    def comarca_header(self) -> str:
+        c, uf = self.city_pair()
+        s = f"Comarca de {c}" + (f"/{uf}" if self.rng.random() < 0.3 else "")
+        return s.upper() if self.rng.random() < 0.6 else s
+
+    def city_uf_dash(self) -> str:
+        c, uf = self.city_pair()
+        return f"{c}-{uf}" if self.rng.random() < 0.6 else f"{c.upper()}-{uf}"
+
+    def place(self) -> str:
+        """Any location shape (general text)."""
+        x = self.rng.random()
+        if x < 0.5:
+            return self.location()
+        if x < 0.6:
+            return self.highway()
+        if x < 0.7:
+            return self.geo()
+        if x < 0.8:
+            return self.region()
+        if x < 0.9:
+            return self.street()
+        return self.municipality()
+
+    def state_org(self) -> str:
+        """A state or the Federal District as a litigant (LeNER tags these ORGANIZACAO)."""
+        r = self.rng
+        uf = r.choice(list(lx.UFS) + ["DF"] * 3)
+        s = "Distrito Federal" if uf == "DF" else f"Estado {lx.UF_ARTICLE[uf]} {lx.UFS[uf]}"
+        return s.upper() if r.random() < 0.25 else s
+
+    def lower_person(self) -> str:
+        return self.person().lower() if self.rng.random() < 0.6 else self.person()
+
+    def lower_first(self) -> str:
+        return self.first().lower() if self.rng.random() < 0.6 else self.first()
 
     # --- organizations --------------------------------------------------------------------------
     def gov(self) -> str:
@@ -261,6 +371,19 @@ ENTITY_SLOTS = {
     "COMP": ("ORGANIZATION", Filler.company),
     "ACR": ("ORGANIZATION", Filler.acronym),
     "UNIT": ("ORGANIZATION", Filler.unit),
+    "HWY": ("LOCATION", Filler.highway),
+    "GEO": ("LOCATION", Filler.geo),
+    "REGION": ("LOCATION", Filler.region),
+    "DFPLACE": ("LOCATION", Filler.df_place),
+    "STATEX": ("LOCATION", Filler.state_x),
+    "STATEU": ("LOCATION", Filler.state_upper),
+    "MUN": ("LOCATION", Filler.municipality),
+    "COMARCA": ("LOCATION", Filler.comarca_header),
+    "CITYUFD": ("LOCATION", Filler.city_uf_dash),
+    "PLACE": ("LOCATION", Filler.place),
+    "STATEORG": ("ORGANIZATION", Filler.state_org),
+    "LPER": ("PERSON", Filler.lower_person),
+    "LFIRST": ("PERSON", Filler.lower_first),
 }
 
 PLAIN_SLOTS = {
@@ -279,6 +402,9 @@ PLAIN_SLOTS = {
     "YEAR": lambda f: str(f.rng.randint(1990, 2026)),
     "UF": lambda f: f.rng.choice(list(lx.UFS)),
     "CAPS": lambda f: f.rng.choice(lx.NON_ENTITY_CAPS),
+    "GEN": lambda f: f.rng.choice(lx.GENERIC_SUBJECTS),
+    "GENC": lambda f: (lambda g: g[0].upper() + g[1:])(f.rng.choice(lx.GENERIC_SUBJECTS)),
+    "WEEKDAY": lambda f: f.rng.choice(lx.WEEKDAYS),
 }
 
 _SLOT_RE = re.compile(r"\{([A-Z]+)\}")
@@ -416,6 +542,104 @@ TRAIN_TEMPLATES = [
     "neg|Súmula {NUM} do Tribunal: a pretensão prescreve em cinco anos.",
 ]
 
+# Round 2 training templates: LeNER-style location conventions, more location shapes in general text,
+# news sentences (subject-verb-object, titles before names, generic lower-case subjects) and sloppy
+# complaints/chat. LeNER conventions followed: "Governador do [Distrito Federal]", "PODER JUDICIÁRIO DO
+# [ESTADO DO ACRE]", "[Comarca de X]" and "[Município de X]" as whole LOCATION spans; a state acting as a
+# litigant ("ajuizada pelo [Estado de Mato Grosso]") is an ORGANIZATION, as in the corpus.
+TRAIN_TEMPLATES_R2 = [
+    # legal, LeNER conventions
+    "legal|PODER JUDICIÁRIO DO {STATEU}",
+    "legal|PODER JUDICIÁRIO DO {STATEU} {UNIT}",
+    "legal|AGRAVANTE : GOVERNADOR DO {STATEU} ADV.(A/S) : PROCURADOR-GERAL DO {STATEU}",
+    "legal|REQTE.(S) : GOVERNADOR DO {STATEU} INTDO.(A/S) : ASSEMBLEIA LEGISLATIVA DO {STATEU}",
+    "legal|Compete privativamente ao Governador do {STATEX} a iniciativa das leis que disponham sobre servidores públicos.",
+    "legal|O projeto foi vetado pelo Governador do {STATEX}, e o veto foi mantido.",
+    "legal|A norma trata do funcionamento da Administração Pública do {STATEX}, matéria de iniciativa reservada.",
+    "legal|O parcelamento do solo no {DFPLACE} depende de prévia aprovação do órgão competente.",
+    "legal|O imóvel está situado na {DFPLACE}, {DFPLACE}, conforme certidão do cartório.",
+    "legal|A lei se aplica a todo o território do {STATEX}.",
+    "legal|{COMARCA}",
+    "legal|Trata-se de ação cível originária ajuizada pelo {STATEORG} contra a União.",
+    "legal|O {STATEORG} sustenta que a inscrição no cadastro de inadimplentes é indevida.",
+    "legal|APELANTE : {STATEORG} APELADO : {PER}",
+    "legal|A União, os Estados, o {STATEORG} e os Municípios têm competência comum nessa matéria.",
+    "legal|Os fatos ocorreram no {MUN}, onde o réu residia à época.",
+    "legal|{PER}, brasileiro, casado, natural de {CITYUF}, residente e domiciliado em {CITYUF}.",
+    "legal|O acidente ocorreu no km {NUM} da {HWY}, em {CITYUF}.",
+    "legal|{CITYUFD}, {DATE}.",
+    "legal|A autora, domiciliada em {CITYUFD}, ajuizou a ação perante o {GOV}.",
+    "legal|O Ministério Público Federal ajuizou ação civil pública em razão de danos ambientais no {GEO}.",
+    "legal|Endereço: {STREET}, {NUM}, {DFPLACE}, Brasília/DF, CEP {CEP}.",
+    "legal|O servidor foi removido de {CITY} para {CITYUF}, no {STATEX}.",
+    "legal|REQUERENTE : {PER} ADVOGADO : {PER} REQUERIDO : {STATEORG}",
+    # general location shapes
+    "oficio|Informamos que as obras na {HWY}, entre {CITY} e {CITY}, serão concluídas em {MONTH}.",
+    "oficio|A {GOV} solicita apoio para as famílias atingidas pela cheia do {GEO} no {MUN}.",
+    "oficio|Encaminhamos o relatório das ações de saúde realizadas na {REGION} durante o ano de {YEAR}.",
+    "oficio|O servidor {PER}, natural de {CITYUF}, solicita remoção para a unidade de {CITY}.",
+    "despacho|Autorizo o deslocamento do servidor {PER} ao {MUN}, no {STATEX}, para vistoria.",
+    "form|Naturalidade: {CITYUFD} Nacionalidade: brasileira Residência: {STREET}, {NUM}, {NBH}",
+    "form|Local da ocorrência: {HWY}, km {NUM}, sentido {CITY}",
+    "form|Endereço: {STREET}, {NUM}, apto {NUM} - {NBH} - {CITYUF} - CEP {CEP}",
+    "email|Pessoal, a equipe vai para a {REGION} na semana que vem, saindo de {CITY} pela {HWY}.",
+    "ouvidoria|A {HWY} está cheia de buracos no trecho próximo a {CITY}, já houve vários acidentes.",
+    "ouvidoria|Moro às margens do {GEO}, no {MUN}, e a empresa {COMP} está poluindo a água.",
+    "news|O nível do {GEO} subiu e a defesa civil retirou famílias em {CITYUF}.",
+    "news|Um acidente na {HWY} deixou dois feridos na altura de {CITY}, segundo a {ACR}.",
+    "news|A seca atinge municípios da {REGION} e do {STATE}.",
+    "news|Queimadas no {GEO} preocupam moradores de {CITY}.",
+    "news|O prefeito {PER} esteve em {COUNTRY} para buscar investimentos para a {REGION}.",
+    "news|Natural de {CITY}, {PER} mudou-se para {CITY} ainda criança.",
+    # news: persons with titles and verbs, generic lower-case subjects (not entities)
+    "news|{GENC} prendeu nesta {WEEKDAY} {PER}, acusado de tráfico de drogas em {CITY}.",
+    "news|{GENC} informou que {PER} foi levado ao hospital e passa bem.",
+    "news|{GENC} identificou a vítima como {PER}, de {NUM} anos.",
+    "news|Segundo {PER}, presidente da {COMP}, as vendas cresceram no último trimestre.",
+    "news|Segundo {GEN}, {PER} foi detido em flagrante na {STREET}.",
+    "news|De acordo com {GEN}, {PER} e {PER} foram presos durante a operação.",
+    "news|O ministro {PER} disse que o governo vai recorrer da decisão.",
+    "news|A ministra {PER} negou irregularidades no contrato com a {COMP}.",
+    "news|O deputado federal {PER} apresentou emenda ao orçamento.",
+    "news|A deputada estadual {PER} cobrou explicações da {GOV}.",
+    "news|O vereador {PER} foi cassado pela {GOV} nesta {WEEKDAY}.",
+    "news|O empresário {PER} foi preso pela polícia federal em {CITYUF}.",
+    "news|Procurado pela reportagem, {PER} não respondeu até a publicação desta matéria.",
+    "news|{PER} foi eleito prefeito de {CITY} com {NUM} mil votos.",
+    "news|{PER} assume a presidência da {GOV} no lugar de {PER}.",
+    "news|A vítima, identificada como {PER}, foi socorrida por {GEN}.",
+    "news|O delegado {PER}, responsável pelo caso, afirmou que {GEN} ainda investiga o crime.",
+    "news|A justiça determinou a soltura de {PER}, que estava preso desde {MONTH}.",
+    "news|O jogador {PER} renovou contrato e fica no clube até {YEAR}.",
+    "news|O cantor {PER} fará show gratuito em {CITY} no próximo sábado.",
+    "news|Em nota, a {COMP} afirmou que colabora com as investigações.",
+    "news|A defesa de {PER} informou que vai recorrer.",
+    "news|O governador {PER} sancionou a lei que cria o programa.",
+    "news|A presidente da {GOV}, {PER}, anunciou a medida em entrevista coletiva.",
+    "news|O técnico de enfermagem {PER}, de {NUM} anos, morreu após ser atingido por um carro em {CITY}.",
+    "news|Os bombeiros resgataram {PER} após {NUM} horas de buscas no {GEO}.",
+    "news|{PER}, conhecido como {FIRST}, é apontado pela polícia como líder do grupo.",
+    "news|O economista {PER}, professor da {GOV}, avalia que a inflação deve cair.",
+    "news|Policiais militares prenderam {PER} em {CITY}; ele foi levado para a delegacia.",
+    "news|A mãe de {FIRST}, {PER}, pede justiça.",
+    "neg|{GENC} prendeu dois suspeitos em flagrante nesta {WEEKDAY}.",
+    "neg|{GENC} informou que o atendimento será normalizado na próxima semana.",
+    "neg|Segundo {GEN}, o prazo para pagamento do imposto foi prorrogado.",
+    "neg|{GENC} anunciou cortes no orçamento e a suspensão de novos concursos.",
+    "neg|O suspeito fugiu antes da chegada da polícia, informou a corporação.",
+    # complaints / chat with sloppy casing
+    "chat|oi aqui é a {LFIRST}, filha da dona {LPER}, queria saber do processo dela",
+    "chat|falei com o {LFIRST} da prefeitura e ele disse q nao tem vaga",
+    "chat|a medica {LFIRST} nao atendeu ninguem hoje no posto do {NBH}",
+    "chat|manda pro {LFIRST} o endereço: {STREET} {NUM}, {NBH}",
+    "chat|gente o {LPER} ta internado no hospital de {CITY}, rezem por ele",
+    "ouvidoria|meu nome é {LPER} e quero reclamar da {COMP} que cortou minha luz sem aviso",
+    "ouvidoria|queria saber do meu processo, sou {LPER}, cpf {CPF}",
+    "ouvidoria|o funcionario {LPER} me tratou mal na agencia da {COMP} em {CITY}",
+    "ouvidoria|RECLAMAÇÃO CONTRA O SERVIDOR {PER} DA {GOV}, QUE NÃO ME ATENDEU",
+    "ouvidoria|Fui na {GOV} dia {DATE} e a moça chamada {FIRST} falou que não tinha sistema.",
+]
+
 # --------------------------------------------------------------------------------------------------
 # Templates reserved for evaluation. Never used in training.
 # --------------------------------------------------------------------------------------------------
@@ -457,6 +681,19 @@ EVAL_TEMPLATES = [
     "neg|Vossa Senhoria deverá comparecer munido de documento de identidade e comprovante de residência.",
     "neg|Acórdão. Vistos e relatados. Recurso não conhecido. Custas na forma da lei.",
     "neg|Prezados, segue para ciência. Atenciosamente, Coordenação.",
+]
+
+# Round 2 evaluation-only templates (new location shapes, news, sloppy complaints). Kept apart from
+# EVAL_TEMPLATES so that the round-1 held-out numbers stay comparable; never used for training.
+EVAL_TEMPLATES_R2 = [
+    "news|Policiais rodoviários apreenderam drogas na {HWY}, perto de {CITY}; o motorista {PER} foi preso.",
+    "news|A prefeitura confirmou que o secretário {PER} deixou o cargo nesta {WEEKDAY}.",
+    "news|Ouvido pela reportagem, o advogado {PER} disse que seu cliente é inocente.",
+    "news|A enchente do {GEO} desalojou famílias na {REGION}, informou a {GOV}.",
+    "legal|O GOVERNADOR DO {STATEU}, no uso de suas atribuições, sanciona a seguinte lei.",
+    "legal|{PER}, natural de {CITYUF}, foi denunciado por fatos ocorridos no {MUN}.",
+    "oficio|Solicitamos vistoria no trecho da {HWY} que liga {CITY} a {CITY}.",
+    "ouvidoria|sou {LPER} moro no {NBH} e a {COMP} nao resolve meu problema",
 ]
 
 
@@ -507,9 +744,11 @@ def render(template: str, filler: Filler) -> Example:
     return Example("".join(pieces), spans, register)
 
 
-def _case_variant(ex: Example, rng: random.Random) -> Example:
+def _case_variant(ex: Example, rng: random.Random, extended: bool = True) -> Example:
     text = ex.text
     x = rng.random()
+    if extended and ex.register in ("chat", "ouvidoria") and rng.random() < 0.15:
+        x = 0.2  # sloppy registers: more entities typed in lower case
     if x < 0.10:
         new = text.upper()
     elif x < 0.17:
@@ -536,16 +775,21 @@ def _case_variant(ex: Example, rng: random.Random) -> Example:
 
 
 def generate(n: int, seed: int = 0, eval_templates: bool = False, pseudo_rate: float | None = None,
-             multi_sentence_rate: float = 0.15) -> list[Example]:
+             multi_sentence_rate: float = 0.15, eval_r2: bool = False) -> list[Example]:
     """Generate `n` annotated examples, deterministically for a given seed.
 
-    `eval_templates=True` draws from EVAL_TEMPLATES (reserved for evaluation) instead of TRAIN_TEMPLATES.
+    `eval_templates=True` draws from EVAL_TEMPLATES (reserved for evaluation) instead of the training
+    templates (TRAIN_TEMPLATES + TRAIN_TEMPLATES_R2); with `eval_r2=True` as well, from EVAL_TEMPLATES_R2.
     """
     rng = random.Random(seed)
-    templates = EVAL_TEMPLATES if eval_templates else TRAIN_TEMPLATES
+    if eval_templates:
+        templates = EVAL_TEMPLATES_R2 if eval_r2 else EVAL_TEMPLATES
+    else:
+        templates = TRAIN_TEMPLATES + TRAIN_TEMPLATES_R2
     if pseudo_rate is None:
         pseudo_rate = 0.35 if eval_templates else 0.15
-    filler = Filler(rng, pseudo_rate=pseudo_rate)
+    extended = not eval_templates or eval_r2
+    filler = Filler(rng, pseudo_rate=pseudo_rate, extended=extended)
     out: list[Example] = []
     while len(out) < n:
         k = 1
@@ -559,7 +803,7 @@ def generate(n: int, seed: int = 0, eval_templates: bool = False, pseudo_rate: f
                 text += rng.choice((" ", " ", "\n", "\n\n"))
             spans.extend((s + len(text), e + len(text), lab) for s, e, lab in p.spans)
             text += p.text
-        out.append(_case_variant(Example(text, spans, parts[0].register), rng))
+        out.append(_case_variant(Example(text, spans, parts[0].register), rng, extended))
     return out
 
 

@@ -27,20 +27,15 @@ class Anonymizer:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=60)
 
 
-@pytest.fixture(scope="session")
-def analyzer() -> PiiAnalyzer:
-    """Loaded once: the shipped NER model and every recognizer (read-only, shared by apps)."""
-    return PiiAnalyzer()
-
-
-def start_anonymizer(tmp: Path, analyzer: PiiAnalyzer, **options) -> Iterator[Anonymizer]:  # type: ignore[no-untyped-def]
-    keys = {role: generate_api_key() for role in ("anonymize", "deanonymize", "admin", "classify")}
+def start_anonymizer(tmp: Path, analyzer: PiiAnalyzer, port: int | None = None, keys: dict[str, str] | None = None,
+                     **options) -> Iterator[Anonymizer]:  # type: ignore[no-untyped-def]
+    keys = keys or {role: generate_api_key() for role in ("anonymize", "deanonymize", "admin", "classify")}
     settings = AnonymizerSettings(
         data_dir=tmp,
         api_keys=[ApiKeyEntry(name=f"{role}-client", sha256=hash_api_key(k), roles=[role]) for role, k in keys.items()],
         anonymizer=AnonymizerOptions(max_text_chars=20_000, max_batch_items=16, secret_key="k" * 40, **options),
     )
-    with serve_app(create_app(settings, analyzer=analyzer)) as url:
+    with serve_app(create_app(settings, analyzer=analyzer), port=port) as url:
         yield Anonymizer(url, keys, settings)
 
 

@@ -117,3 +117,18 @@ def test_progress_and_events(store: JobStore) -> None:
     events = store.events(job.id)
     assert events[-1].data == {"loss": 1.2}
     assert store.events(job.id, after_id=events[-1].id) == []
+
+
+def test_usage_release_and_reset(store: JobStore) -> None:
+    job = store.create("labeling", {}, created_by="ops", items=[{"i": i} for i in range(4)])
+    items = store.claim_items(job.id, "w1", 4, timedelta(minutes=5))
+    assert store.update_item_payload(job.id, 0, "w1", {"i": 0, "anonymized": True})
+    assert store.complete_item(job.id, 0, "w1", result={"ok": 1}, usage_in=100, usage_out=20)
+    assert store.complete_item(job.id, 1, "w1", error="teacher kept failing", usage_in=50)
+    assert store.usage_totals(job.id) == (150, 20)
+    assert store.items(job.id, state=ItemState.DONE)[0].payload == {"i": 0, "anonymized": True}
+    assert store.release_worker_claims("w1") == 2  # items 2 and 3, e.g. after a crash
+    assert store.item_counts(job.id)["pending"] == 2
+    assert store.reset_failed_items(job.id) == 1
+    assert store.item_counts(job.id) == {"pending": 3, "claimed": 0, "done": 1, "failed": 0}
+    assert len(items) == 4

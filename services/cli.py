@@ -1,11 +1,12 @@
-"""The `llm4gov` command line: run services and manage API keys.
+"""The `llm4gov` command line: run services, manage API keys, label datasets.
 
-Services are referenced by import string, so the CLI never imports a service it is not starting
-(and `shared` stays free of service imports).
+This is the platform's composition root, not a service: it references services by import string
+and imports a service's code only inside the command that needs it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from shared.auth import ROLES, generate_api_key, key_entry_json
 #: Service name -> ASGI app factory (import string).
 SERVICES: dict[str, str] = {
     "anonymizer": "services.anonymizer.app:create_app",
+    "teacher": "services.teacher.app:create_app",
 }
 
 app = typer.Typer(help="LLM4Gov platform: anonymize, label, train and serve students.", no_args_is_help=True)
@@ -52,6 +54,17 @@ def keys_create(
     typer.echo(f"API key (give it to the client; it is not stored anywhere): {key}")
     typer.echo("Configuration entry (add it to LLM4GOV_API_KEYS or the keys file):")
     typer.echo(key_entry_json(name, key, role_list))
+
+
+@app.command()
+def label(
+    config: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="teacher_config.yaml (seed fields).")],
+    resume: Annotated[str | None, typer.Option(help="Resume this job id instead of starting a new one.")] = None,
+) -> None:
+    """Label a dataset with a teacher LLM, as the seed's teacher script did, with anonymization and resume."""
+    from services.teacher.cli import run_label
+
+    raise typer.Exit(run_label(config, resume))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,140 @@
+"""Request and response models of the teacher's labeling-jobs API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+
+from shared.jobstore import JobState
+from shared.records import Record
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskSpec(_Strict):
+    """The task: an output structure example (seed style) or a JSON Schema, and an instruction."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    instruction: str | None = Field(default=None, description="Used when a record has no system_prompt.")
+    structure_example: dict[str, Any] | None = Field(default=None, description="Like structure_example.json.")
+    output_schema: dict[str, Any] | None = None
+    label_fields: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_structure(self) -> "TaskSpec":
+        if (self.structure_example is None) == (self.output_schema is None):
+            raise ValueError("give exactly one of 'structure_example' or 'output_schema'")
+        return self
+
+
+class TeacherSpec(_Strict):
+    base_url: HttpUrl = Field(description="OpenAI-compatible endpoint, e.g. https://api.example.com/v1")
+    model: str = Field(min_length=1, max_length=200)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=1024, ge=16, le=32_768)
+    api_key_env: str = Field(default="OPENAI_API_KEY", description="Name of the environment variable "
+                             "(or mounted secret) holding the API key; the key itself is never stored.")
+    response_format: Literal["auto", "json_schema", "json_object"] = Field(
+        default="auto", description="auto: strict json_schema, falling back to json_object if refused.")
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    price_per_million_input_tokens: float = Field(default=0.0, ge=0)
+    price_per_million_output_tokens: float = Field(default=0.0, ge=0)
+
+
+class ExecutionSpec(_Strict):
+    concurrency: int = Field(default=16, ge=1, le=512)
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    max_attempts: int = Field(default=6, ge=1, le=20, description="Tries per call on 429/5xx/timeouts.")
+    backoff_initial_s: float = Field(default=1.0, gt=0, le=60)
+    backoff_max_s: float = Field(default=60.0, gt=0, le=600)
+    budget_tokens: int | None = Field(default=None, ge=1, description="Pause when tokens in+out reach this.")
+    budget_cost: float | None = Field(default=None, gt=0, description="Pause when the estimated cost reaches this.")
+    documents_per_call: int = Field(default=1, ge=1, le=32, description="Label k documents per request.")
+    self_consistency_samples: int = Field(default=1, ge=1, le=15,
+                                          description="n samples per document; majority label, agreement kept.")
+
+
+class DatasetSpec(_Strict):
+    """Inline records (an upload) or an object-storage key holding a JSON array or JSONL file."""
+
+    records: list[Record] | None = None
+    uri: str | None = Field(default=None, description="Object-storage key, e.g. uploads/severity.jsonl")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DatasetSpec":
+        if (self.records is None) == (self.uri is None):
+            raise ValueError("give exactly one of 'records' or 'uri'")
+        return self
+
+
+class CreateLabelingJob(_Strict):
+    task: TaskSpec
+    dataset: DatasetSpec
+    teacher: TeacherSpec
+    execution: ExecutionSpec = ExecutionSpec()
+    send_raw_text: bool = Field(default=False, description="Skip anonymization (admin role only; audited).")
+    dry_run: bool = Field(default=False, description="Only estimate tokens and cost; nothing is created.")
+
+
+class Estimate(BaseModel):
+    items: int
+    calls: int
+    estimated_input_tokens: int
+    estimated_output_tokens: int
+    estimated_cost: float
+
+
+class Progress(BaseModel):
+    total: int
+    done: int
+    failed: int
+    pending: int
+    in_progress: int
+    items_per_second: float | None
+    tokens_in: int
+    tokens_out: int
+    estimated_cost: float
+
+
+class LabelingJobView(BaseModel):
+    id: str
+    state: JobState
+    reason: str | None
+    task: str
+    teacher_model: str
+    progress: Progress
+    dataset: dict[str, Any] | None = Field(default=None, description="Where the labeled dataset was written.")
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class LabelingJobList(BaseModel):
+    data: list[LabelingJobView]
+
+
+class JobEventView(BaseModel):
+    id: int
+    created_at: datetime
+    type: str
+    data: dict[str, Any]
+
+
+class JobEventList(BaseModel):
+    data: list[JobEventView]
+
+
+class ItemFailure(BaseModel):
+    index: int
+    id: str | None
+    error: str
+    attempts: int
+
+
+class ItemFailureList(BaseModel):
+    data: list[ItemFailure]

@@ -1,0 +1,287 @@
+"""Run one labeling job: claim items, anonymize them, label them, persist each result at once.
+
+A feeder claims items from the job store (leases, `SKIP LOCKED` on PostgreSQL), sends their text
+through the anonymizer (fail-closed: if it is unreachable the job pauses and nothing is sent), and
+queues groups of documents; `concurrency` workers label groups and write each item's outcome as soon
+as it is known. Several runners (threads or replicas) can work on one job; whoever sees the last item
+finished writes the dataset and closes the job (a compare-and-set transition picks one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from shared.clients import AnonymizerClient, AnonymizerUnavailable
+from shared.errors import Conflict
+from shared.jobstore import ItemState, JobItem, JobState, JobStore
+from shared.logs import get_logger
+from shared.records import dump_jsonl, user_prompt_text
+from shared.storage import ObjectStore
+from shared.tasks import Task
+from services.teacher.labeling import Document, Labeler, Outcome
+from services.teacher.llm import CallMetrics, TeacherAuthError, TeacherClient
+from services.teacher.metrics import TeacherMetrics
+from services.teacher.protocol import ExecutionSpec, TeacherSpec
+
+log = get_logger("teacher.runner")
+
+PSEUDONYMIZE = {"DEFAULT": {"type": "pseudonymize"}}
+
+
+@dataclass
+class RunnerContext:
+    store: JobStore
+    objects: ObjectStore
+    anonymizer: AnonymizerClient
+    payload_key: Fernet
+    metrics: TeacherMetrics
+    worker_id: str
+    lease: timedelta
+
+
+def encrypt_payload(key: Fernet, record: dict[str, Any]) -> dict[str, Any]:
+    """Item payload before anonymization: the raw record, encrypted at rest."""
+    blob = key.encrypt(json.dumps({"system_prompt": record["system_prompt"],
+                                   "user_prompt": record["user_prompt"]}, ensure_ascii=False).encode("utf-8"))
+    return {"id": record.get("id"), "enc": blob.decode("ascii")}
+
+
+def dataset_line(item: JobItem) -> dict[str, Any]:
+    """An item's result in the seed's labeled format (plus traceability fields)."""
+    result = item.result or {}
+    line = {"id": result.get("id"), "system_prompt": result.get("system_prompt"),
+            "user_prompt": result.get("user_prompt"), "teacher_output": result.get("teacher_output"),
+            "mapping_id": result.get("mapping_id")}
+    if result.get("confidence") is not None:
+        line["confidence"] = result["confidence"]
+    return {k: v for k, v in line.items() if v is not None}
+
+
+def iter_items(store: JobStore, job_id: str, state: ItemState, page: int = 500):  # type: ignore[no-untyped-def]
+    after = -1
+    while batch := store.items(job_id, state=state, after_idx=after, limit=page):
+        yield from batch
+        after = batch[-1].idx
+
+
+class LabelingRunner:
+    def __init__(self, ctx: RunnerContext, job_id: str) -> None:
+        self.ctx = ctx
+        self.job_id = job_id
+        self.pause_reason: str | None = None
+        self.stop = asyncio.Event()
+
+    # --- helpers ----------------------------------------------------------------------------------
+    async def _db(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _request_pause(self, reason: str) -> None:
+        if self.pause_reason is None:
+            self.pause_reason = reason
+        self.stop.set()
+
+    async def _release(self, indices: list[int]) -> None:
+        for idx in indices:
+            await self._db(self.ctx.store.release_item, self.job_id, idx, self.ctx.worker_id)
+
+    # --- the run ----------------------------------------------------------------------------------
+    async def run(self) -> None:
+        store = self.ctx.store
+        job = await self._db(store.get, self.job_id)
+        if job.state == JobState.QUEUED:
+            try:
+                job = await self._db(store.transition, self.job_id, JobState.RUNNING)
+            except Conflict:
+                job = await self._db(store.get, self.job_id)
+        if job.state != JobState.RUNNING:
+            return
+        spec = job.spec
+        task = Task.model_validate(spec["task"])
+        teacher = TeacherSpec.model_validate(spec["teacher"])
+        execution = ExecutionSpec.model_validate(spec["execution"])
+        api_key = os.environ.get(teacher.api_key_env)
+        if not api_key:
+            await self._pause(f"the teacher API key variable {teacher.api_key_env} is not set")
+            return
+        m = self.ctx.metrics
+        client = TeacherClient(teacher, execution, api_key, CallMetrics(
+            calls=m.calls_for(self.job_id), retries=m.retries_for(self.job_id),
+            latency=m.latency.labels(self.job_id), tokens=m.tokens_for(self.job_id)))
+        labeler = Labeler(task, client, execution.self_consistency_samples, execution.max_attempts)
+        queue: asyncio.Queue[list[tuple[JobItem, Document]] | None] = asyncio.Queue(maxsize=execution.concurrency)
+        workers = [asyncio.create_task(self._work(queue, labeler)) for _ in range(execution.concurrency)]
+        try:
+            await self._feed(queue, spec, execution, teacher)
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers, return_exceptions=True)
+            if client.fell_back:
+                await self._db(store.add_event, self.job_id, "teacher.response_format",
+                               {"used": "json_object", "reason": "endpoint refused json_schema"})
+            await client.aclose()
+        if self.pause_reason:
+            await self._pause(self.pause_reason)
+            return
+        await self._finish_if_complete(task, teacher)
+
+    async def _pause(self, reason: str) -> None:
+        try:
+            await self._db(self.ctx.store.transition, self.job_id, JobState.PAUSED, reason)
+            log.warning("job_paused", job_id=self.job_id, reason=reason)
+        except Conflict:
+            pass  # cancelled or already paused meanwhile
+
+    async def _still_running(self) -> bool:
+        job = await self._db(self.ctx.store.get, self.job_id)
+        return job.state == JobState.RUNNING
+
+    async def _over_budget(self, execution: ExecutionSpec, teacher: TeacherSpec) -> str | None:
+        if execution.budget_tokens is None and execution.budget_cost is None:
+            return None
+        used_in, used_out = await self._db(self.ctx.store.usage_totals, self.job_id)
+        if execution.budget_tokens is not None and used_in + used_out >= execution.budget_tokens:
+            return f"token budget reached ({used_in + used_out} of {execution.budget_tokens})"
+        cost = cost_of(teacher, used_in, used_out)
+        if execution.budget_cost is not None and cost >= execution.budget_cost:
+            return f"cost budget reached ({cost:.4f} of {execution.budget_cost})"
+        return None
+
+    async def _feed(self, queue: asyncio.Queue, spec: dict[str, Any], execution: ExecutionSpec,
+                    teacher: TeacherSpec) -> None:
+        chunk = max(execution.concurrency, execution.documents_per_call)
+        while not self.stop.is_set():
+            if not await self._still_running():
+                self.stop.set()
+                return
+            reason = await self._over_budget(execution, teacher)
+            if reason:
+                self._request_pause(reason)
+                return
+            items = await self._db(self.ctx.store.claim_items, self.job_id, self.ctx.worker_id, chunk,
+                                   self.ctx.lease)
+            if not items:
+                return
+            try:
+                prepared = await self._prepare(items, spec)
+            except AnonymizerUnavailable as exc:
+                await self._release([i.idx for i in items])
+                self._request_pause(f"anonymizer unavailable, nothing was sent: {exc}")
+                return
+            for group in _groups(prepared, execution.documents_per_call):
+                await queue.put(group)
+
+    async def _prepare(self, items: list[JobItem], spec: dict[str, Any]) -> list[tuple[JobItem, Document]]:
+        """Anonymize the items that are not anonymized yet (one batch call) and persist the result."""
+        raw = [i for i in items if "enc" in i.payload]
+        if raw:
+            records = [json.loads(self.ctx.payload_key.decrypt(i.payload["enc"].encode("ascii"))) for i in raw]
+            if spec.get("send_raw_text"):
+                updated = [{"id": i.payload.get("id"), **r, "anonymized": False} for i, r in zip(raw, records)]
+            else:
+                results = await self.ctx.anonymizer.anonymize_documents(records, PSEUDONYMIZE)
+                updated = [{"id": i.payload.get("id"), **res["document"], "mapping_id": res.get("mapping_id"),
+                            "anonymized": True} for i, res in zip(raw, results)]
+            for item, payload in zip(raw, updated):
+                await self._db(self.ctx.store.update_item_payload, self.job_id, item.idx, self.ctx.worker_id, payload)
+                item.payload = payload
+        instruction = spec.get("instruction") or ""
+        return [(i, Document(i.idx, i.payload.get("system_prompt") or instruction,
+                             user_prompt_text(i.payload["user_prompt"]))) for i in items]
+
+    async def _work(self, queue: asyncio.Queue, labeler: Labeler) -> None:
+        while (group := await queue.get()) is not None:
+            if self.stop.is_set():
+                await self._release([item.idx for item, _ in group])
+                continue
+            try:
+                outcomes = await labeler.label_group([doc for _, doc in group])
+            except TeacherAuthError as exc:
+                self._request_pause(str(exc))
+                await self._release([item.idx for item, _ in group])
+                continue
+            except Exception as exc:  # a bug must not lose the items: give them back, record why
+                log.error("labeling_error", job_id=self.job_id, exc_type=type(exc).__name__)
+                await self._release([item.idx for item, _ in group])
+                self._request_pause(f"internal error while labeling ({type(exc).__name__})")
+                continue
+            by_index = {item.idx: item for item, _ in group}
+            for outcome in outcomes:
+                await self._record(by_index[outcome.index], outcome)
+
+    async def _record(self, item: JobItem, outcome: Outcome) -> None:
+        payload = item.payload
+        base = {"id": payload.get("id"), "system_prompt": payload.get("system_prompt"),
+                "user_prompt": payload.get("user_prompt"), "mapping_id": payload.get("mapping_id")}
+        if outcome.output is not None:
+            result = {**base, "teacher_output": outcome.output, "confidence": outcome.confidence}
+            error = None
+        else:
+            result, error = {"id": payload.get("id")}, outcome.error or "unknown error"
+        kept = await self._db(self.ctx.store.complete_item, self.job_id, item.idx, self.ctx.worker_id,
+                              result=result, error=error, usage_in=outcome.usage_in, usage_out=outcome.usage_out)
+        state = "done" if error is None else "failed"
+        if kept:
+            self.ctx.metrics.items.labels(self.job_id, state).inc()
+            if error is not None:
+                await self._db(self.ctx.store.add_event, self.job_id, "item.failed",
+                               {"index": item.idx, "reason": error[:300]})
+        else:
+            self.ctx.metrics.items.labels(self.job_id, "lease_lost").inc()
+
+    async def _finish_if_complete(self, task: Task, teacher: TeacherSpec) -> None:
+        store = self.ctx.store
+        counts = await self._db(store.item_counts, self.job_id)
+        if counts[ItemState.PENDING] or counts[ItemState.CLAIMED]:
+            return  # other runners still hold items; the last one to finish closes the job
+        if not await self._still_running():
+            return
+        result = await self._db(self._write_dataset, task, teacher, counts)
+        final = JobState.SUCCEEDED if counts[ItemState.DONE] else JobState.FAILED
+        reason = (f"{counts[ItemState.FAILED]} item(s) failed; see /failures" if counts[ItemState.FAILED]
+                  else None)
+        try:
+            await self._db(store.transition, self.job_id, final, reason, result)
+            log.info("job_finished", job_id=self.job_id, state=final, done=counts[ItemState.DONE],
+                     failed=counts[ItemState.FAILED])
+        except Conflict:
+            pass
+
+    def _write_dataset(self, task: Task, teacher: TeacherSpec, counts: dict[str, int]) -> dict[str, Any]:
+        store, objects = self.ctx.store, self.ctx.objects
+        lines = [dataset_line(item) for item in iter_items(store, self.job_id, ItemState.DONE)]
+        prefix = f"datasets/{self.job_id}"
+        objects.put_bytes(f"{prefix}/data.jsonl", dump_jsonl(lines), "application/x-ndjson")
+        used_in, used_out = store.usage_totals(self.job_id)
+        job = store.get(self.job_id)
+        metadata = {"job_id": self.job_id, "task": task.model_dump(), "teacher_model": teacher.model,
+                    "teacher_base_url": str(teacher.base_url), "items": counts[ItemState.DONE],
+                    "failed": counts[ItemState.FAILED], "tokens_in": used_in, "tokens_out": used_out,
+                    "anonymized": not job.spec.get("send_raw_text", False),
+                    "created_at": job.created_at.isoformat()}
+        objects.put_json(f"{prefix}/metadata.json", metadata)
+        return {"dataset_uri": f"{prefix}/data.jsonl", "metadata_uri": f"{prefix}/metadata.json",
+                "items": counts[ItemState.DONE], "failed": counts[ItemState.FAILED]}
+
+
+def cost_of(teacher: TeacherSpec, tokens_in: int, tokens_out: int) -> float:
+    return (tokens_in * teacher.price_per_million_input_tokens
+            + tokens_out * teacher.price_per_million_output_tokens) / 1_000_000
+
+
+def _groups(prepared: list[tuple[JobItem, Document]], k: int) -> list[list[tuple[JobItem, Document]]]:
+    """Groups of up to k documents that share a system prompt (one call each)."""
+    by_prompt: dict[str, list[tuple[JobItem, Document]]] = {}
+    for pair in prepared:
+        by_prompt.setdefault(pair[1].system_prompt, []).append(pair)
+    groups = []
+    for pairs in by_prompt.values():
+        groups += [pairs[i:i + k] for i in range(0, len(pairs), k)]
+    return groups

@@ -1,0 +1,171 @@
+"""The teacher's use cases: create (or estimate) labeling jobs, report on them, cancel and resume."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from shared.audit import AuditLog
+from shared.auth import Principal
+from shared.db import utcnow
+from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from shared.jobstore import ItemState, Job, JobState, JobStore
+from shared.records import Record, RecordsError, dump_jsonl, parse_records, user_prompt_text
+from shared.storage import ObjectNotFound, ObjectStore
+from shared.tasks import SchemaError, Task
+from services.teacher.protocol import (CreateLabelingJob, Estimate, ItemFailure, JobEventView, LabelingJobView,
+                                       Progress, TaskSpec, TeacherSpec)
+from services.teacher.runner import RunnerContext, cost_of, dataset_line, encrypt_payload, iter_items
+from services.teacher.settings import TeacherOptions
+from services.teacher.worker import JOB_KIND
+
+#: Rough characters per token for estimates (Portuguese text, BPE tokenizers).
+CHARS_PER_TOKEN = 4
+
+
+def build_task(spec: TaskSpec) -> Task:
+    try:
+        if spec.structure_example is not None:
+            return Task.from_example(spec.name, spec.structure_example, spec.instruction or "",
+                                     spec.label_fields or [])
+        return Task(name=spec.name, instruction=spec.instruction or "", output_schema=spec.output_schema or {},
+                    label_fields=spec.label_fields or [])
+    except (SchemaError, ValueError) as exc:
+        message = str(exc).splitlines()[0] if not hasattr(exc, "errors") else "; ".join(
+            e["msg"] for e in exc.errors())  # type: ignore[attr-defined]
+        raise Unprocessable(f"Invalid task structure: {message}") from None
+
+
+def estimate(task: Task, records: list[Record], teacher: TeacherSpec, k: int, samples: int) -> Estimate:
+    """Token and cost estimate from text lengths (about 4 characters per token)."""
+    schema_chars = len(str(task.output_schema)) if teacher.response_format == "json_object" else 0
+    output_chars = 40 + sum(240 if "enum" not in p and p.get("type") == "string" else 12
+                            for p in task.output_schema["properties"].values())
+    calls = math.ceil(len(records) / k)
+    prompt_chars = sum(len(r.system_prompt or task.instruction) for r in records[::k]) + schema_chars * calls
+    prompt_chars += sum(len(user_prompt_text(r.user_prompt)) for r in records)
+    tokens_in = prompt_chars // CHARS_PER_TOKEN
+    tokens_out = len(records) * samples * output_chars // CHARS_PER_TOKEN
+    return Estimate(items=len(records), calls=calls, estimated_input_tokens=tokens_in,
+                    estimated_output_tokens=tokens_out, estimated_cost=round(cost_of(teacher, tokens_in, tokens_out), 6))
+
+
+class LabelingService:
+    def __init__(self, ctx: RunnerContext, objects: ObjectStore, options: TeacherOptions, audit: AuditLog,
+                 wake: Any = None) -> None:
+        self.ctx = ctx
+        self.store: JobStore = ctx.store
+        self.objects = objects
+        self.options = options
+        self.audit = audit
+        self._wake = wake or (lambda: None)
+
+    # --- create -----------------------------------------------------------------------------------
+    def _records(self, request: CreateLabelingJob) -> list[Record]:
+        if request.dataset.records is not None:
+            records = request.dataset.records
+        else:
+            try:
+                data = self.objects.get_bytes(request.dataset.uri or "")
+            except ObjectNotFound:
+                raise NotFound(f"No object '{request.dataset.uri}' in storage.") from None
+            except ValueError:
+                raise Unprocessable("dataset.uri is not a valid object key.") from None
+            try:
+                records = parse_records(data)
+            except RecordsError as exc:
+                raise Unprocessable(f"Invalid dataset: {exc}") from None
+        if not records:
+            raise Unprocessable("The dataset is empty.")
+        if len(records) > self.options.max_items_per_job:
+            raise PayloadTooLarge(f"The dataset has {len(records)} records; the limit is "
+                                  f"{self.options.max_items_per_job}.")
+        return records
+
+    def create(self, request: CreateLabelingJob, principal: Principal, request_id: str) -> LabelingJobView | Estimate:
+        task = build_task(request.task)
+        teacher = request.teacher
+        if teacher.api_key_env not in self.options.allowed_api_key_envs:
+            raise Unprocessable(f"api_key_env must be one of {self.options.allowed_api_key_envs}.")
+        records = self._records(request)
+        missing = [i for i, r in enumerate(records) if not (r.system_prompt or task.instruction)]
+        if missing:
+            raise Unprocessable(f"Record {missing[0]} has no system_prompt and the task has no instruction.")
+        execution = request.execution
+        if request.dry_run:
+            return estimate(task, records, teacher, execution.documents_per_call, execution.self_consistency_samples)
+        if request.send_raw_text:
+            if not principal.has("admin"):
+                raise Forbidden("Sending raw (not anonymized) text needs the 'admin' role.")
+        spec = {"task": task.model_dump(), "instruction": task.instruction, "teacher": teacher.model_dump(mode="json"),
+                "execution": execution.model_dump(), "send_raw_text": request.send_raw_text}
+        items = [encrypt_payload(self.ctx.payload_key, r.model_dump()) for r in records]
+        job = self.store.create(JOB_KIND, spec, principal.name, items=items)
+        if request.send_raw_text:
+            self.audit.record(principal, "label.raw_text", f"labeling-job:{job.id}", request_id=request_id,
+                              details={"items": len(items), "teacher_model": teacher.model})
+        self._wake()
+        return self.view(job.id)
+
+    # --- read -------------------------------------------------------------------------------------
+    def _job(self, job_id: str) -> Job:
+        return self.store.get(job_id, kind=JOB_KIND)
+
+    def view(self, job_id: str | Job) -> LabelingJobView:
+        job = job_id if isinstance(job_id, Job) else self._job(job_id)
+        counts = self.store.item_counts(job.id)
+        used_in, used_out = self.store.usage_totals(job.id)
+        teacher = TeacherSpec.model_validate(job.spec["teacher"])
+        started = next((e.created_at for e in self.store.events(job.id) if e.type == "state.running"), None)
+        ended: datetime = job.updated_at if job.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED,
+                                                          JobState.PAUSED) else utcnow()
+        rate = None
+        if started is not None:
+            elapsed = (ended - started).total_seconds()
+            finished = counts[ItemState.DONE] + counts[ItemState.FAILED]
+            rate = round(finished / elapsed, 3) if elapsed > 0 else None
+        progress = Progress(total=sum(counts.values()), done=counts[ItemState.DONE], failed=counts[ItemState.FAILED],
+                            pending=counts[ItemState.PENDING], in_progress=counts[ItemState.CLAIMED],
+                            items_per_second=rate, tokens_in=used_in, tokens_out=used_out,
+                            estimated_cost=round(cost_of(teacher, used_in, used_out), 6))
+        return LabelingJobView(id=job.id, state=job.state, reason=job.reason, task=job.spec["task"]["name"],
+                               teacher_model=teacher.model, progress=progress, dataset=job.result,
+                               created_by=job.created_by, created_at=job.created_at, updated_at=job.updated_at)
+
+    def list(self, state: JobState | None, limit: int) -> list[LabelingJobView]:
+        return [self.view(job) for job in self.store.list(JOB_KIND, state, limit)]
+
+    def events(self, job_id: str, after: int) -> list[JobEventView]:
+        self._job(job_id)
+        return [JobEventView.model_validate(e.model_dump()) for e in self.store.events(job_id, after_id=after)]
+
+    def failures(self, job_id: str) -> list[ItemFailure]:
+        self._job(job_id)
+        return [ItemFailure(index=i.idx, id=(i.result or {}).get("id"), error=i.error or "", attempts=i.attempts)
+                for i in iter_items(self.store, job_id, ItemState.FAILED)]
+
+    def results(self, job_id: str) -> Iterator[bytes]:
+        """Labeled items so far, in input order, as JSONL (the seed's format + mapping ids)."""
+        self._job(job_id)
+        for item in iter_items(self.store, job_id, ItemState.DONE):
+            yield dump_jsonl([dataset_line(item)])
+
+    # --- control ----------------------------------------------------------------------------------
+    def cancel(self, job_id: str, principal: Principal) -> LabelingJobView:
+        self._job(job_id)
+        self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
+        return self.view(job_id)
+
+    def resume(self, job_id: str, principal: Principal) -> LabelingJobView:
+        job = self._job(job_id)
+        if job.state not in (JobState.PAUSED, JobState.FAILED):
+            raise Conflict(f"Job '{job_id}' is {job.state}; only paused or failed jobs can be resumed.")
+        retried = self.store.reset_failed_items(job_id)
+        self.store.transition(job_id, JobState.QUEUED, f"resumed by {principal.name}")
+        if retried:
+            self.store.add_event(job_id, "items.retry", {"items": retried})
+        self._wake()
+        return self.view(job_id)
+

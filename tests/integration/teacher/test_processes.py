@@ -1,0 +1,130 @@
+"""Teacher service processes: kill -9 mid-job and restart; two replicas sharing one PostgreSQL job."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.fakes.teacher_server import serve_fake_teacher
+from tests.integration.teacher.conftest import TEACHER_KEY, canary_records, job_request
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@contextmanager
+def teacher_process(data_dir: Path, anonymizer, worker_id: str, database_url: str | None = None,  # type: ignore[no-untyped-def]
+                    port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = port or free_port()
+    env = {**os.environ, "LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir),
+           "LLM4GOV_TEACHER__ANONYMIZER_URL": anonymizer.url,
+           "LLM4GOV_TEACHER__ANONYMIZER_API_KEY": anonymizer.keys["anonymize"],
+           "LLM4GOV_TEACHER__WORKER_ID": worker_id, "LLM4GOV_TEACHER__POLL_INTERVAL_S": "0.2",
+           "LLM4GOV_TEACHER__SECRET_KEY": "s" * 40, "OPENAI_API_KEY": TEACHER_KEY, "PYTHONUNBUFFERED": "1"}
+    if database_url:
+        env["LLM4GOV_DATABASE_URL"] = database_url
+    log = open(data_dir / f"{worker_id}-{port}.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "teacher", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError((data_dir / f"{worker_id}-{port}.log").read_text()[-3000:])
+        time.sleep(0.2)
+    try:
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        log.close()
+
+
+def _wait(url: str, job_id: str, states: tuple[str, ...], timeout_s: float = 120) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job = httpx.get(f"{url}/v1/labeling-jobs/{job_id}", timeout=10).json()
+        if job["state"] in states:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+
+
+def _documents_sent(fake) -> collections.Counter:  # type: ignore[no-untyped-def]
+    """How many successful calls each document (by its DOC id) got."""
+    counts: collections.Counter = collections.Counter()
+    for record in fake.requests():
+        if record["outcome"] != "ok":
+            continue
+        for message in record["body"]["messages"]:
+            if message["role"] == "user":
+                for token in message["content"].split('"'):
+                    if token.startswith("DOC-"):
+                        counts[token] += 1
+    return counts
+
+
+def test_kill_9_mid_job_then_restart_finishes_each_item_once(tmp_path: Path, anonymizer_service) -> None:  # type: ignore[no-untyped-def]
+    records, _ = canary_records(40, seed=21)
+    port = free_port()
+    with serve_fake_teacher(latency_s=0.25) as fake:
+        with teacher_process(tmp_path, anonymizer_service, "replica-a", port=port) as (url, proc):
+            request = job_request(records, fake.url, concurrency=4)
+            job_id = httpx.post(f"{url}/v1/labeling-jobs", json=request, timeout=30).json()["id"]
+            deadline = time.monotonic() + 60
+            while httpx.get(f"{url}/v1/labeling-jobs/{job_id}").json()["progress"]["done"] < 10:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        with teacher_process(tmp_path, anonymizer_service, "replica-a", port=port) as (url, _):
+            job = _wait(url, job_id, ("succeeded", "failed", "paused"))
+            job = job
+            lines = [line for line in httpx.get(f"{url}/v1/labeling-jobs/{job_id}/results").text.splitlines() if line]
+        sent = _documents_sent(fake)
+    assert job["state"] == "succeeded" and job["progress"]["done"] == 40
+    ids = [line.split('"document_id": "')[1][:7] for line in lines]
+    assert sorted(ids) == [f"DOC-{i:03d}" for i in range(40)]  # every item exactly once in the results
+    assert set(sent) == {f"DOC-{i:03d}" for i in range(40)}
+    assert sum(sent.values()) <= 40 + 4  # at most the calls in flight at the kill were repeated
+
+
+def test_two_replicas_share_a_postgresql_job_without_double_work(tmp_path: Path, anonymizer_service,  # type: ignore[no-untyped-def]
+                                                                 postgres_url: str) -> None:
+    from shared.db import Base, create_db_engine
+
+    engine = create_db_engine(postgres_url)
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+    records, _ = canary_records(60, seed=22)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with serve_fake_teacher(latency_s=0.1) as fake, \
+            teacher_process(tmp_path / "a", anonymizer_service, "replica-a", postgres_url) as (url_a, _), \
+            teacher_process(tmp_path / "b", anonymizer_service, "replica-b", postgres_url) as (url_b, _):
+        request = job_request(records, fake.url, concurrency=3)
+        job_id = httpx.post(f"{url_a}/v1/labeling-jobs", json=request, timeout=30).json()["id"]
+        job = _wait(url_b, job_id, ("succeeded", "failed", "paused"))
+        metrics = [httpx.get(f"{u}/metrics").text for u in (url_a, url_b)]
+        sent = _documents_sent(fake)
+    assert job["state"] == "succeeded" and job["progress"]["done"] == 60
+    assert len(sent) == 60 and set(sent.values()) == {1}  # no document was labeled twice
+    for text in metrics:  # both replicas did part of the work
+        done = [line for line in text.splitlines()
+                if line.startswith("llm4gov_teacher_items_total") and 'outcome="done"' in line]
+        assert done and float(done[0].rsplit(" ", 1)[1]) > 0
