@@ -86,6 +86,9 @@ class TeacherClient:
         self._rng = rng or random.Random()
         self._client = AsyncOpenAI(base_url=str(teacher.base_url), api_key=api_key or "unset",
                                    timeout=teacher.timeout_s, max_retries=0)
+        #: `concurrency` bounds requests in flight, not items: an item waiting out a backoff does not
+        #: hold a request slot, so failures cost little throughput.
+        self._in_flight = asyncio.Semaphore(execution.concurrency)
         self._requests = (AsyncLimiter(execution.requests_per_minute, 60)
                           if execution.requests_per_minute else None)
         self._tokens = AsyncLimiter(execution.tokens_per_minute, 60) if execution.tokens_per_minute else None
@@ -121,9 +124,11 @@ class TeacherClient:
             cause: str
             retry_after: float | None = None
             try:
-                response = await self._client.chat.completions.create(
-                    model=self.teacher.model, messages=messages, temperature=self.teacher.temperature,
-                    max_tokens=self.teacher.max_tokens, n=n, response_format=self._response_format(schema))
+                async with self._in_flight:
+                    started = time.perf_counter()
+                    response = await self._client.chat.completions.create(
+                        model=self.teacher.model, messages=messages, temperature=self.teacher.temperature,
+                        max_tokens=self.teacher.max_tokens, n=n, response_format=self._response_format(schema))
                 self.metrics.latency.observe(time.perf_counter() - started)
                 self.metrics.calls.labels("ok").inc()
                 if response.usage:

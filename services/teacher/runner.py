@@ -115,8 +115,11 @@ class LabelingRunner:
             calls=m.calls_for(self.job_id), retries=m.retries_for(self.job_id),
             latency=m.latency.labels(self.job_id), tokens=m.tokens_for(self.job_id)))
         labeler = Labeler(task, client, execution.self_consistency_samples, execution.max_attempts)
-        queue: asyncio.Queue[list[tuple[JobItem, Document]] | None] = asyncio.Queue(maxsize=execution.concurrency)
-        workers = [asyncio.create_task(self._work(queue, labeler)) for _ in range(execution.concurrency)]
+        # Twice as many items in progress as requests allowed in flight (the client enforces that),
+        # so items sleeping in a backoff leave their request slot to others.
+        slots = 2 * execution.concurrency
+        queue: asyncio.Queue[list[tuple[JobItem, Document]] | None] = asyncio.Queue(maxsize=slots)
+        workers = [asyncio.create_task(self._work(queue, labeler)) for _ in range(slots)]
         try:
             await self._feed(queue, spec, execution, teacher)
         finally:
@@ -156,7 +159,7 @@ class LabelingRunner:
 
     async def _feed(self, queue: asyncio.Queue, spec: dict[str, Any], execution: ExecutionSpec,
                     teacher: TeacherSpec) -> None:
-        chunk = max(execution.concurrency, execution.documents_per_call)
+        chunk = max(2 * execution.concurrency, execution.documents_per_call)
         while not self.stop.is_set():
             if not await self._still_running():
                 self.stop.set()
