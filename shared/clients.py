@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import time
 from typing import Any
 
 import httpx
@@ -44,3 +46,20 @@ def _problem_title(response: httpx.Response) -> str:
         return str(response.json().get("title", ""))[:100]
     except ValueError:
         return ""
+
+
+def wait_until_healthy(url: str, timeout_s: float = 60.0, path: str = "/healthz",
+                       process: "subprocess.Popen[bytes] | None" = None) -> None:
+    """Block until `url + path` answers 200; fail early if `process` (the server) exits."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(url.rstrip("/") + path, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server process exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url}{path} not ready after {timeout_s:.0f} s")
+        time.sleep(0.2)

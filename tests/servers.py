@@ -20,6 +20,8 @@ import httpx
 import uvicorn
 from botocore.config import Config
 
+from shared.clients import wait_until_healthy
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -95,18 +97,41 @@ def serve_app(app, host: str = "127.0.0.1", port: int | None = None) -> Iterator
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://{host}:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
+    try:
+        wait_until_healthy(base, timeout_s=30)
+    except TimeoutError:
+        server.should_exit = True
+        raise
     try:
         yield base
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def assert_no_server_errors(base_url: str, headers: dict[str, str], max_examples: int = 30) -> int:
+    """Schemathesis over every operation of the app's OpenAPI schema: no generated request may get a
+    5xx. Returns the number of operations exercised."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
+    schema.config.update(base_url=base_url)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case) -> None:  # type: ignore[no-untyped-def]
+            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+
+        check()
+    return len(operations)
+
+
+def requests_served(base_url: str, service: str, route: str, method: str = "POST") -> float:
+    """How many requests a route served, from the service's own /metrics."""
+    metrics = httpx.get(f"{base_url}/metrics").text
+    prefix = f"llm4gov_{service}_http_requests_total"
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith(prefix) and f'route="{route}"' in line and f'method="{method}"' in line)

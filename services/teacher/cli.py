@@ -15,20 +15,18 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
 from shared.audit import AuditLog
 from shared.auth import LOCAL_PRINCIPAL
-from shared.clients import AnonymizerClient
+from shared.clients import AnonymizerClient, wait_until_healthy
 from shared.db import create_db_engine, init_db
 from shared.errors import ProblemError
 from shared.jobstore import ItemState, JobState, JobStore
@@ -82,16 +80,7 @@ def _anonymizer(url: str | None, data_dir: Path) -> Iterator[str]:
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the local anonymizer did not start")
-            time.sleep(0.5)
+        wait_until_healthy(base, timeout_s=180, path="/readyz", process=proc)
         yield base
     finally:
         proc.terminate()

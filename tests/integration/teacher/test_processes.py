@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.clients import wait_until_healthy
 from tests.fakes.teacher_server import serve_fake_teacher
 from tests.integration.teacher.conftest import TEACHER_KEY, canary_records, job_request
 from tests.servers import free_port
@@ -36,16 +37,10 @@ def teacher_process(data_dir: Path, anonymizer, worker_id: str, database_url: st
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "teacher", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError((data_dir / f"{worker_id}-{port}.log").read_text()[-3000:])
-        time.sleep(0.2)
+    try:
+        wait_until_healthy(url, process=proc)
+    except (RuntimeError, TimeoutError):
+        raise RuntimeError((data_dir / f"{worker_id}-{port}.log").read_text()[-3000:]) from None
     try:
         yield url, proc
     finally:
