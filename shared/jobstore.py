@@ -171,6 +171,14 @@ class JobStore:
         with self._sessions() as session:
             return [Job.model_validate(r) for r in session.scalars(query)]
 
+    def count_by_state(self, kind: str) -> dict[str, int]:
+        """How many jobs of `kind` are in each state (every state present, zeros included)."""
+        query = select(JobRow.state, func.count()).where(JobRow.kind == kind).group_by(JobRow.state)
+        with self._sessions() as session:
+            counts = {s.value: 0 for s in JobState}
+            counts.update({state: n for state, n in session.execute(query)})
+            return counts
+
     def transition(self, job_id: str, to: JobState, reason: str | None = None,
                    result: dict[str, Any] | None = None) -> Job:
         """Atomically move a job to `to` if its current state allows it; 409 otherwise."""

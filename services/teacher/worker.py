@@ -71,6 +71,8 @@ class LabelingWorker:
 
     async def _schedule(self) -> None:
         store = self.ctx.store
+        for state, count in (await asyncio.to_thread(store.count_by_state, JOB_KIND)).items():
+            self.ctx.metrics.jobs.labels(state).set(count)
         for job_id, task in list(self._active.items()):
             if task.done():
                 del self._active[job_id]

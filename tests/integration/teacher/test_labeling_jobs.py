@@ -83,6 +83,9 @@ def test_faults_lose_nothing(start_teacher, faults: dict) -> None:  # type: igno
     assert sorted(line["user_prompt"]["document_id"] for line in lines) == [f"DOC-{i:03d}" for i in range(30)]
     metrics = teacher.client().get("/metrics").text
     assert "llm4gov_teacher_teacher_calls_total" in metrics
+    import time
+    time.sleep(0.5)  # the worker refreshes the jobs-by-state gauge on its next poll
+    assert 'llm4gov_teacher_jobs{state="succeeded"} 1.0' in teacher.client().get("/metrics").text
 
 
 def test_failing_items_are_reported_not_dropped(start_teacher) -> None:  # type: ignore[no-untyped-def]

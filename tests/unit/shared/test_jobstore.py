@@ -23,6 +23,8 @@ def test_create_get_list(store: JobStore) -> None:
     assert [j.id for j in store.list(kind="labeling")] == [job.id]
     assert {j.id for j in store.list()} == {job.id, other.id}
     assert store.item_counts(job.id) == {"pending": 2, "claimed": 0, "done": 0, "failed": 0}
+    assert store.count_by_state("labeling") == {"queued": 1, "running": 0, "paused": 0, "succeeded": 0,
+                                                "failed": 0, "cancelled": 0}
     with pytest.raises(NotFound):
         store.get("missing")
     with pytest.raises(NotFound):

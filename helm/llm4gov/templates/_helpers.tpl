@@ -1,0 +1,267 @@
+{{/*
+Names, labels and shared building blocks.
+
+Service components are listed once in "llm4gov.apiComponents"; the per-kind templates
+(deployment.yaml, service.yaml, ...) range over that list. A new service (trainer, inference)
+joins by adding its name there, a values block, and "llm4gov.<name>.config" / "llm4gov.<name>.env"
+definitions (see _anonymizer.tpl, _teacher.tpl).
+*/}}
+
+{{- define "llm4gov.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "llm4gov.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "<fullname>-<suffix>", at most 63 characters. Call with (list $root "suffix"). */}}
+{{- define "llm4gov.resourceName" -}}
+{{- $root := index . 0 -}}
+{{- $suffix := index . 1 -}}
+{{- printf "%s-%s" (include "llm4gov.fullname" $root | trunc (int (sub 62 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end -}}
+
+{{- define "llm4gov.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels that select every pod of the release (the default-deny NetworkPolicy uses them). */}}
+{{- define "llm4gov.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "llm4gov.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Selector labels of one component. Call with (dict "root" $ "component" "anonymizer"). */}}
+{{- define "llm4gov.selectorLabels" -}}
+{{ include "llm4gov.releaseSelectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Full labels of one component's resources. Call with (dict "root" $ "component" "anonymizer"). */}}
+{{- define "llm4gov.labels" -}}
+helm.sh/chart: {{ include "llm4gov.chart" .root }}
+{{ include "llm4gov.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: llm4gov
+{{- with .root.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* The enabled API services, as a JSON list. */}}
+{{- define "llm4gov.apiComponents" -}}
+{{- $out := list -}}
+{{- range $component := list "anonymizer" "teacher" -}}
+{{- if (index $.Values $component).enabled -}}
+{{- $out = append $out $component -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* Components that call the anonymizer (inference joins later). */}}
+{{- define "llm4gov.anonymizerClients" -}}
+{{- $out := list -}}
+{{- if .Values.teacher.enabled -}}
+{{- $out = append $out "teacher" -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* "true" when the component uses the job-store database. Call with (dict "root" $ "component" c). */}}
+{{- define "llm4gov.usesDatabase" -}}
+{{- if eq .component "anonymizer" -}}
+{{- if .root.Values.anonymizer.database.enabled }}true{{ end -}}
+{{- else -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/* "true" when the component uses object storage. */}}
+{{- define "llm4gov.usesStorage" -}}
+{{- if ne .component "anonymizer" }}true{{ end -}}
+{{- end -}}
+
+{{/* "true" when the component reaches outside the cluster: the teacher only. */}}
+{{- define "llm4gov.usesExternalLLM" -}}
+{{- if eq .component "teacher" }}true{{ end -}}
+{{- end -}}
+
+{{/* Image reference: repository:tag, or repository@digest when a digest is pinned. */}}
+{{- define "llm4gov.image" -}}
+{{- if .digest -}}
+{{- printf "%s@%s" .repository .digest -}}
+{{- else -}}
+{{- printf "%s:%s" .repository .tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "llm4gov.serviceAccountName" -}}
+{{- $v := index .root.Values .component -}}
+{{- if $v.serviceAccount.create -}}
+{{- default (include "llm4gov.resourceName" (list .root .component)) $v.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" $v.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod-level securityContext. Call with (dict "user" N "group" N "fsGroup" N). */}}
+{{- define "llm4gov.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .user }}
+runAsGroup: {{ .group }}
+fsGroup: {{ .fsGroup }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Container-level securityContext: not configurable on purpose. */}}
+{{- define "llm4gov.containerSecurityContext" -}}
+runAsNonRoot: true
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/*
+secretKeyRef body (name + key) for a secret value with existingSecret support, or nothing.
+A non-empty inline value wins (the chart creates <chartSecret>), otherwise existingSecret.
+Call with (dict "spec" $spec "chartSecret" "name" "chartKey" "key").
+*/}}
+{{- define "llm4gov.secretRef" -}}
+{{- if .spec.value -}}
+name: {{ .chartSecret }}
+key: {{ .chartKey }}
+{{- else if .spec.existingSecret -}}
+name: {{ .spec.existingSecret }}
+key: {{ .spec.existingSecretKey }}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the database URL comes from (secretKeyRef body); fails when nothing is configured. */}}
+{{- define "llm4gov.databaseUrlRef" -}}
+{{- if .Values.bundled.postgresql.enabled -}}
+name: {{ include "llm4gov.resourceName" (list . "postgresql-secret") }}
+key: url
+{{- else -}}
+{{- $ref := include "llm4gov.secretRef" (dict "spec" (dict "value" .Values.database.url "existingSecret" .Values.database.existingSecret "existingSecretKey" .Values.database.existingSecretKey) "chartSecret" (include "llm4gov.resourceName" (list . "database-secret")) "chartKey" "url") -}}
+{{- if not $ref -}}
+{{- fail "database: set database.url, database.existingSecret, or bundled.postgresql.enabled (evaluation only)" -}}
+{{- end -}}
+{{- $ref -}}
+{{- end -}}
+{{- end -}}
+
+{{/* S3 credential references as a JSON object {id: ref, secret: ref}, or {} for ambient credentials. */}}
+{{- define "llm4gov.s3CredentialRefs" -}}
+{{- $s3 := .Values.storage.s3 -}}
+{{- if .Values.bundled.s3.enabled -}}
+{{- $name := include "llm4gov.resourceName" (list . "s3-bundled-secret") -}}
+{{- toJson (dict "id" (dict "name" $name "key" "access-key-id") "secret" (dict "name" $name "key" "secret-access-key")) -}}
+{{- else if and $s3.accessKeyId $s3.secretAccessKey -}}
+{{- $name := include "llm4gov.resourceName" (list . "s3-secret") -}}
+{{- toJson (dict "id" (dict "name" $name "key" "access-key-id") "secret" (dict "name" $name "key" "secret-access-key")) -}}
+{{- else if $s3.existingSecret -}}
+{{- toJson (dict "id" (dict "name" $s3.existingSecret "key" $s3.accessKeyIdKey) "secret" (dict "name" $s3.existingSecret "key" $s3.secretAccessKeyKey)) -}}
+{{- else -}}
+{}
+{{- end -}}
+{{- end -}}
+
+{{- define "llm4gov.s3EndpointUrl" -}}
+{{- if .Values.bundled.s3.enabled -}}
+{{- printf "http://%s:8333" (include "llm4gov.resourceName" (list . "s3")) -}}
+{{- else -}}
+{{- .Values.storage.s3.endpointUrl -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Where the API keys file comes from (secret name + key), or nothing when no keys are configured. */}}
+{{- define "llm4gov.apiKeysSecret" -}}
+{{- if .Values.apiKeys.entries -}}
+name: {{ include "llm4gov.resourceName" (list . "api-keys-secret") }}
+key: api-keys.yaml
+{{- else if .Values.apiKeys.existingSecret -}}
+name: {{ .Values.apiKeys.existingSecret }}
+key: {{ .Values.apiKeys.existingSecretKey }}
+{{- end -}}
+{{- end -}}
+
+{{/* ConfigMap data every service shares (non-secret settings only). Call with (dict "root" $ "component" c). */}}
+{{- define "llm4gov.commonConfig" -}}
+{{- $root := .root -}}
+LLM4GOV_DATA_DIR: /var/lib/llm4gov
+LLM4GOV_AUTH: {{ $root.Values.config.auth | quote }}
+LLM4GOV_LOG_LEVEL: {{ $root.Values.config.logLevel | quote }}
+LLM4GOV_LOG_FORMAT: {{ $root.Values.config.logFormat | quote }}
+LLM4GOV_MAX_REQUEST_BYTES: {{ $root.Values.config.maxRequestBytes | int64 | quote }}
+{{- if include "llm4gov.apiKeysSecret" $root }}
+LLM4GOV_API_KEYS_FILE: /etc/llm4gov/api-keys/api-keys.yaml
+{{- end }}
+{{- if include "llm4gov.usesStorage" . }}
+LLM4GOV_STORAGE__BACKEND: s3
+LLM4GOV_STORAGE__S3_BUCKET: {{ $root.Values.storage.s3.bucket | quote }}
+LLM4GOV_STORAGE__S3_REGION: {{ $root.Values.storage.s3.region | quote }}
+{{- with $root.Values.storage.s3.prefix }}
+LLM4GOV_STORAGE__S3_PREFIX: {{ . | quote }}
+{{- end }}
+{{- with include "llm4gov.s3EndpointUrl" $root }}
+LLM4GOV_STORAGE__S3_ENDPOINT_URL: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Secret-backed environment every service shares. Call with (dict "root" $ "component" c). */}}
+{{- define "llm4gov.commonEnv" -}}
+{{- $root := .root -}}
+{{- if include "llm4gov.usesDatabase" . }}
+- name: LLM4GOV_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      {{- include "llm4gov.databaseUrlRef" $root | nindent 6 }}
+{{- end }}
+{{- if include "llm4gov.usesStorage" . }}
+{{- $refs := include "llm4gov.s3CredentialRefs" $root | fromJson }}
+{{- if $refs.id }}
+- name: LLM4GOV_STORAGE__S3_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      {{- toYaml $refs.id | nindent 6 }}
+- name: LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- toYaml $refs.secret | nindent 6 }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* NetworkPolicy peer for cluster DNS. */}}
+{{- define "llm4gov.dnsEgressRule" -}}
+- to:
+    - namespaceSelector:
+        {{- toYaml .Values.networkPolicy.dns.namespaceSelector | nindent 8 }}
+      podSelector:
+        {{- toYaml .Values.networkPolicy.dns.podSelector | nindent 8 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
+{{- end -}}

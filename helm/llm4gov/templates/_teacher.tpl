@@ -1,0 +1,39 @@
+{{/* Teacher: non-secret settings (ConfigMap) and secret-backed environment. */}}
+
+{{- define "llm4gov.teacher.config" -}}
+{{- $s := .Values.teacher.settings -}}
+LLM4GOV_TEACHER__ANONYMIZER_URL: {{ printf "http://%s:8080" (include "llm4gov.resourceName" (list . "anonymizer")) | quote }}
+LLM4GOV_TEACHER__ANONYMIZER_TIMEOUT_S: {{ $s.anonymizerTimeoutSeconds | quote }}
+LLM4GOV_TEACHER__WORKER_ENABLED: {{ $s.workerEnabled | quote }}
+LLM4GOV_TEACHER__LEASE_S: {{ $s.leaseSeconds | quote }}
+LLM4GOV_TEACHER__MAX_ITEMS_PER_JOB: {{ $s.maxItemsPerJob | int64 | quote }}
+LLM4GOV_TEACHER__ALLOWED_API_KEY_ENVS: {{ toJson $s.allowedApiKeyEnvs | quote }}
+{{- end -}}
+
+{{- define "llm4gov.teacher.env" -}}
+{{- $secret := include "llm4gov.resourceName" (list . "teacher-secret") -}}
+{{- $key := include "llm4gov.secretRef" (dict "spec" .Values.teacher.secretKey "chartSecret" $secret "chartKey" "secret-key") -}}
+{{- if not $key -}}
+{{- fail "teacher.secretKey: set value or existingSecret (the key must be identical on every replica)" -}}
+{{- end -}}
+- name: LLM4GOV_TEACHER__WORKER_ID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: LLM4GOV_TEACHER__SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- $key | nindent 6 }}
+{{- with include "llm4gov.secretRef" (dict "spec" .Values.teacher.anonymizerApiKey "chartSecret" $secret "chartKey" "anonymizer-api-key") }}
+- name: LLM4GOV_TEACHER__ANONYMIZER_API_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- . | nindent 6 }}
+{{- end }}
+{{- with include "llm4gov.secretRef" (dict "spec" .Values.teacher.llmApiKey "chartSecret" $secret "chartKey" "llm-api-key") }}
+- name: {{ $.Values.teacher.llmApiKey.env }}
+  valueFrom:
+    secretKeyRef:
+      {{- . | nindent 6 }}
+{{- end }}
+{{- end -}}

@@ -1,0 +1,753 @@
+"""The Helm chart (helm/llm4gov): lint, render, schema, Kubernetes validation, alerts, security properties.
+
+Everything runs offline: helm-python-sdk renders the chart like `helm template` (no helm binary, no
+cluster), kubernetes-validate checks each manifest against the Kubernetes 1.30 schemas, yamllint checks
+the plain YAML files, promtool checks and unit-tests the alert rules.
+
+A missing tool skips its tests locally; under CI=true it fails them, so CI cannot pass silently
+without the checks it is meant to run.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import ipaddress
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+try:
+    import helm_python as helm
+except ImportError:  # pragma: no cover - depends on the environment
+    helm = None
+
+ROOT = Path(__file__).resolve().parents[2]
+HELM_DIR = ROOT / "helm"
+CHART_DIR = HELM_DIR / "llm4gov"
+PRODUCTION_VALUES = HELM_DIR / "values-production.yaml"
+RELEASE = "llm4gov"
+NAMESPACE = "llm4gov"
+KUBERNETES_VERSION = "1.30.0"
+API_COMPONENTS = ("anonymizer", "teacher")
+CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"}
+
+# Distinctive secret values: none may appear anywhere but in a Secret.
+MARKERS = {
+    "anonymizer_key": "ANONKEY-3f9c1e7a-distinctive-secret-value-0001",
+    "teacher_key": "TEACHKEY-8b2d4c6e-distinctive-secret-value-0002",
+    "anonymizer_api_key": "ANONAPIKEY-5e7f9a1b-distinctive-0003",
+    "llm_api_key": "sk-LLMKEY-1a2b3c4d-distinctive-0004",
+    "db_password": "DBPASSWORD-6c8e0a2b-distinctive-0005",
+    "s3_access_key": "S3ACCESSKEY7d9f1b3c0006",
+    "s3_secret_key": "S3SECRET-2b4d6f8a-distinctive-0007",
+    "api_key_hash": "a1" * 32,
+}
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _need(available: bool, what: str) -> None:
+    """Skip when a tool is missing, except under CI=true where that is a failure."""
+    if available:
+        return
+    if _in_ci():
+        pytest.fail(f"{what} is required under CI=true", pytrace=False)
+    pytest.skip(f"{what} is not installed")
+
+
+def _load_module(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _production_values() -> dict[str, Any]:
+    return yaml.safe_load(PRODUCTION_VALUES.read_text(encoding="utf-8"))
+
+
+def _inline_secret_values() -> dict[str, Any]:
+    """Every secret given inline (the chart creates the Secrets), bundled stores, every option on."""
+    m = MARKERS
+    return {
+        "apiKeys": {"entries": [{"name": "ouvidoria", "sha256": m["api_key_hash"], "roles": ["anonymize"]}]},
+        "anonymizer": {"secretKey": {"value": m["anonymizer_key"]}, "database": {"enabled": True}},
+        "teacher": {
+            "secretKey": {"value": m["teacher_key"]},
+            "anonymizerApiKey": {"value": m["anonymizer_api_key"]},
+            "llmApiKey": {"value": m["llm_api_key"]},
+        },
+        "bundled": {
+            "postgresql": {"enabled": True, "password": m["db_password"]},
+            "s3": {"enabled": True, "accessKeyId": m["s3_access_key"], "secretAccessKey": m["s3_secret_key"]},
+        },
+        "ingress": {"enabled": True, "tls": [{"secretName": "llm4gov-tls", "hosts": ["anonymizer.llm4gov.local"]}]},
+        "monitoring": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}},
+    }
+
+
+def _external_inline_values() -> dict[str, Any]:
+    """Inline secrets with an external database and S3 (no bundled stores)."""
+    values = _inline_secret_values()
+    del values["bundled"]
+    values["anonymizer"]["database"] = {"enabled": False}
+    values["database"] = {"url": f"postgresql://llm4gov:{MARKERS['db_password']}@db.internal:5432/llm4gov"}
+    values["storage"] = {"s3": {"accessKeyId": MARKERS["s3_access_key"], "secretAccessKey": MARKERS["s3_secret_key"],
+                                "endpointUrl": "https://s3.internal.example"}}
+    return values
+
+
+CASES = {
+    "default": lambda: None,
+    "production": _production_values,
+    "inline-bundled": _inline_secret_values,
+    "inline-external": _external_inline_values,
+}
+# The two deployments a security review looks at: the chart's defaults and the production example.
+REVIEWED = ("default", "production")
+
+
+@pytest.fixture(scope="module")
+def chart() -> Any:
+    _need(helm is not None, "helm-python-sdk (pip install helm-python-sdk)")
+    loaded = helm.Chart.load(str(CHART_DIR))
+    yield loaded
+    loaded.close()
+
+
+def _render(chart: Any, values: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
+    rendered = chart.render(values, name=RELEASE, namespace=NAMESPACE)
+    docs = []
+    for template, text in sorted(rendered.items()):
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                docs.append((template, doc))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def rendered(chart: Any) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    return {case: _render(chart, make()) for case, make in CASES.items()}
+
+
+def _docs(rendered: dict[str, Any], case: str, kind: str | None = None) -> list[dict[str, Any]]:
+    return [doc for _, doc in rendered[case] if kind is None or doc["kind"] == kind]
+
+
+def _pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
+    if doc["kind"] == "Pod":
+        return doc["spec"]
+    if doc["kind"] == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return doc["spec"]["template"]["spec"]
+
+
+def _pod_labels(doc: dict[str, Any]) -> dict[str, str]:
+    if doc["kind"] == "CronJob":
+        return doc["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    return doc["spec"]["template"]["metadata"]["labels"]
+
+
+def _workloads(rendered: dict[str, Any], case: str) -> list[dict[str, Any]]:
+    return [doc for _, doc in rendered[case] if doc["kind"] in POD_KINDS]
+
+
+def _by_name(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    matches = [d for d in docs if d["metadata"]["name"] == name]
+    assert len(matches) == 1, f"expected one {name}, found {len(matches)}"
+    return matches[0]
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    assert set(selector) <= {"matchLabels"}, "the chart only uses matchLabels selectors"
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+
+
+# --------------------------------------------------------------------------------------------------
+# Lint, render, schema
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["default", "production"])
+def test_lint_strict(chart: Any, case: str) -> None:
+    values = CASES[case]()
+    report = helm.lint(str(CHART_DIR), values, strict=True, namespace=NAMESPACE, kube_version=f"v{KUBERNETES_VERSION}")
+    assert report["errors"] == [], report
+    problems = [m for m in report["messages"] if m["severity"] >= 2]  # 2 = warning, 3 = error
+    assert problems == [], problems
+
+
+def test_chart_metadata(chart: Any) -> None:
+    meta = chart.metadata
+    assert meta["apiVersion"] == "v2"
+    assert meta["name"] == "llm4gov"
+    assert meta["appVersion"] == "0.1.0"
+    assert chart.schema is not None, "values.schema.json must ship with the chart"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_render_produces_the_services(rendered: dict[str, Any], case: str) -> None:
+    kinds = {(doc["kind"], doc["metadata"]["name"]) for doc in _docs(rendered, case)}
+    for component in API_COMPONENTS:
+        name = f"{RELEASE}-{component}"
+        for kind in ("Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"):
+            assert (kind, name) in kinds, f"{case}: missing {kind} {name}"
+    assert ("HorizontalPodAutoscaler", f"{RELEASE}-anonymizer") in kinds
+    for doc in _docs(rendered, case):
+        assert doc["metadata"].get("namespace", NAMESPACE) == NAMESPACE
+
+
+def test_production_values_render_monitoring_and_ingress(rendered: dict[str, Any]) -> None:
+    kinds = {doc["kind"] for doc in _docs(rendered, "production")}
+    assert {"Ingress", "ServiceMonitor", "PrometheusRule"} <= kinds
+    assert not _docs(rendered, "production", "Secret"), "production values reference existing Secrets only"
+    assert not _docs(rendered, "production", "StatefulSet"), "no bundled evaluation stores in production"
+
+
+def test_defaults_use_external_services_and_existing_secrets(rendered: dict[str, Any]) -> None:
+    assert not _docs(rendered, "default", "Secret")
+    assert not _docs(rendered, "default", "StatefulSet")
+    teacher = _by_name(_docs(rendered, "default", "Deployment"), f"{RELEASE}-teacher")
+    env = {e["name"]: e for e in _pod_spec(teacher)["containers"][0]["env"]}
+    assert env["LLM4GOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "llm4gov-database", "key": "url"}
+    config = _by_name(_docs(rendered, "default", "ConfigMap"), f"{RELEASE}-teacher")["data"]
+    assert config["LLM4GOV_STORAGE__BACKEND"] == "s3"
+
+
+BAD_VALUES = {
+    "auth not on/off": {"config": {"auth": "maybe"}},
+    "auth as a boolean": {"config": {"auth": True}},
+    "replicas below 1": {"teacher": {"replicas": 0}},
+    "replicas as a string": {"anonymizer": {"replicas": "2"}},
+    "unknown top-level key": {"trainer_typo": {"enabled": True}},
+    "unknown nested key": {"anonymizer": {"replica": 2}},
+    "latest image tag": {"anonymizer": {"image": {"tag": "latest"}}},
+    "empty image tag": {"teacher": {"image": {"tag": ""}}},
+    "bad pull policy": {"teacher": {"image": {"pullPolicy": "Sometimes"}}},
+    "short anonymizer secret key": {"anonymizer": {"secretKey": {"value": "too-short"}}},
+    "short teacher secret key": {"teacher": {"secretKey": {"value": "too-short"}}},
+    "api key entry with a raw key": {"apiKeys": {"entries": [{"name": "x", "sha256": "not-a-hash", "roles": ["admin"]}]}},
+    "api key entry with an unknown role": {"apiKeys": {"entries": [{"name": "x", "sha256": "0" * 64, "roles": ["root"]}]}},
+    "root user": {"podSecurity": {"runAsUser": 0}},
+    "bad log level": {"config": {"logLevel": "TRACE"}},
+    "bad egress cidr": {"teacher": {"networkPolicy": {"llmEgress": {"cidrs": ["everywhere"]}}}},
+    "empty database egress": {"database": {"networkPolicy": {"cidrs": []}}},
+    "port out of range": {"database": {"networkPolicy": {"port": 70000}}},
+    "score threshold above 1": {"anonymizer": {"settings": {"scoreThreshold": 1.5}}},
+    "hpa utilization above 100": {"anonymizer": {"autoscaling": {"targetCPUUtilizationPercentage": 150}}},
+    "non-postgres database url": {"database": {"url": "mysql://db/llm4gov"}},
+    "resources without limits": {"teacher": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": None}}},
+    "weak bundled postgres password": {"bundled": {"postgresql": {"password": "short"}}},
+}
+
+
+@pytest.mark.parametrize("values", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
+def test_schema_rejects_bad_values(chart: Any, values: dict[str, Any]) -> None:
+    with pytest.raises(helm.HelmValuesError):
+        chart.validate_schema(values)
+    with pytest.raises(helm.HelmError):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_schema_accepts_the_shipped_values(chart: Any, case: str) -> None:
+    chart.validate_schema(CASES[case]())
+
+
+MISSING_SECRETS = {
+    "anonymizer secret key": ({"anonymizer": {"secretKey": {"existingSecret": ""}}}, "anonymizer.secretKey"),
+    "teacher secret key": ({"teacher": {"secretKey": {"existingSecret": ""}}}, "teacher.secretKey"),
+    "database url": ({"database": {"existingSecret": ""}}, "database"),
+    "bundled postgres password": ({"bundled": {"postgresql": {"enabled": True}}}, "bundled.postgresql.password"),
+    "bundled s3 credentials": ({"bundled": {"s3": {"enabled": True}}}, "bundled.s3.accessKeyId"),
+}
+
+
+@pytest.mark.parametrize("values,message", list(MISSING_SECRETS.values()), ids=list(MISSING_SECRETS))
+def test_render_fails_clearly_without_required_secrets(chart: Any, values: dict[str, Any], message: str) -> None:
+    with pytest.raises(helm.HelmRenderError, match=re.escape(message)):
+        chart.render(values, name=RELEASE, namespace=NAMESPACE)
+
+
+# --------------------------------------------------------------------------------------------------
+# kubernetes-validate, yamllint, promtool
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kubernetes_validate() -> Any:
+    try:
+        import kubernetes_validate as kv
+    except ImportError:
+        kv = None
+    _need(kv is not None, "kubernetes-validate (pip install kubernetes-validate)")
+    return kv
+
+
+def test_kubernetes_validate_is_strict(kubernetes_validate: Any) -> None:
+    """The validator itself must reject an unknown field, or the next test proves nothing."""
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}, "dataa": {}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(bad, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_manifest_passes_kubernetes_validate(rendered: dict[str, Any], kubernetes_validate: Any,
+                                                   case: str) -> None:
+    errors = []
+    validated = 0
+    for template, doc in rendered[case]:
+        if doc["kind"] in CRD_KINDS:
+            # Prometheus Operator CRDs have no schema in kubernetes-validate's Kubernetes set;
+            # test_monitoring_objects_are_well_formed checks them structurally instead.
+            continue
+        try:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+            validated += 1
+        except Exception as exc:  # collect every failure, not only the first
+            errors.append(f"{template} {doc['kind']}/{doc['metadata']['name']}: {exc}")
+    assert not errors, "\n".join(errors)
+    assert validated >= 10
+
+
+def test_monitoring_objects_are_well_formed(rendered: dict[str, Any]) -> None:
+    docs = _docs(rendered, "production")
+    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    spec = monitor["spec"]
+    assert spec["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+    assert set(spec) <= {"selector", "namespaceSelector", "endpoints", "jobLabel"}
+    scraped = [s for s in _docs(rendered, "production", "Service") if _selects(spec["selector"], s["metadata"]["labels"])]
+    assert {s["metadata"]["name"] for s in scraped} == {f"{RELEASE}-{c}" for c in API_COMPONENTS}
+    for endpoint in spec["endpoints"]:
+        assert set(endpoint) <= {"port", "path", "scheme", "interval", "scrapeTimeout", "honorLabels"}
+        assert endpoint["path"] == "/metrics"
+        assert endpoint["honorLabels"] is False
+        assert re.fullmatch(r"\d+[smh]", endpoint["interval"])
+        for service in scraped:
+            assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+
+    (rule,) = [d for d in docs if d["kind"] == "PrometheusRule"]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert set(rule["spec"]) == {"groups"}
+    names = set()
+    for group in rule["spec"]["groups"]:
+        assert set(group) <= {"name", "rules", "interval"} and group["rules"]
+        for r in group["rules"]:
+            assert set(r) <= {"alert", "expr", "for", "labels", "annotations"}
+            assert r["alert"].startswith("LLM4Gov") and r["expr"].strip()
+            assert r["labels"]["severity"] in {"critical", "warning", "info"}
+            assert r["annotations"]["summary"] and r["annotations"]["description"]
+            if "for" in r:
+                assert re.fullmatch(r"\d+[smh]", r["for"])
+            assert f'namespace="{NAMESPACE}"' in r["expr"], "alerts are scoped to the release namespace"
+            names.add(r["alert"])
+    assert {"LLM4GovHighErrorRate", "LLM4GovHighLatency", "LLM4GovLabelingItemsFailing",
+            "LLM4GovLabelingJobFailed"} <= names
+
+
+def test_yamllint_plain_yaml_files() -> None:
+    try:
+        from yamllint import linter
+        from yamllint.config import YamlLintConfig
+    except ImportError:
+        linter = None
+    _need(linter is not None, "yamllint (pip install yamllint)")
+    config = YamlLintConfig(file=str(HELM_DIR / ".yamllint.yaml"))
+    files = [PRODUCTION_VALUES, CHART_DIR / "Chart.yaml", CHART_DIR / "values.yaml",
+             CHART_DIR / "prometheus" / "alerts_test.yaml", HELM_DIR / ".yamllint.yaml"]
+    problems = []
+    for path in files:
+        for problem in linter.run(path.read_text(encoding="utf-8"), config, str(path)):
+            problems.append(f"{path.relative_to(ROOT)}:{problem.line}:{problem.column} {problem.level} {problem.desc}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def rules_dir(chart: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rendered PrometheusRule as a promtool rules file, next to a copy of alerts_test.yaml."""
+    extract = _load_module("llm4gov_extract_rules", CHART_DIR / "prometheus" / "extract_rules.py")
+    out = tmp_path_factory.mktemp("rules")
+    spec = extract.render_rules(release=RELEASE, namespace=NAMESPACE)
+    (out / "llm4gov.rules.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    shutil.copy(CHART_DIR / "prometheus" / "alerts_test.yaml", out / "alerts_test.yaml")
+    return out
+
+
+def _promtool() -> str:
+    path = shutil.which("promtool")
+    _need(path is not None, "promtool (apt-get install -y prometheus)")
+    return str(path)
+
+
+def test_promtool_check_rules(rules_dir: Path) -> None:
+    result = subprocess.run([_promtool(), "check", "rules", str(rules_dir / "llm4gov.rules.yaml")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_test_rules(rules_dir: Path) -> None:
+    result = subprocess.run([_promtool(), "test", "rules", "alerts_test.yaml"], cwd=rules_dir,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_alert_has_a_promtool_test(rules_dir: Path) -> None:
+    spec = yaml.safe_load((rules_dir / "llm4gov.rules.yaml").read_text(encoding="utf-8"))
+    alerts = {r["alert"] for g in spec["groups"] for r in g["rules"]}
+    tests = yaml.safe_load((rules_dir / "alerts_test.yaml").read_text(encoding="utf-8"))["tests"]
+    firing, quiet = set(), set()
+    for test in tests:
+        for case in test["alert_rule_test"]:
+            (firing if case.get("exp_alerts") else quiet).add(case["alertname"])
+    assert alerts <= firing, f"alerts never tested firing: {alerts - firing}"
+    assert alerts <= quiet, f"alerts never tested quiet: {alerts - quiet}"
+
+
+def _defined_metrics() -> set[str]:
+    """Metric names the services define (shared HTTP metrics + each service's own)."""
+    names = set()
+    for component in API_COMPONENTS:
+        prefix = f"llm4gov_{component}"
+        names |= {f"{prefix}_http_requests_total", f"{prefix}_http_request_duration_seconds",
+                  f"{prefix}_http_requests_in_flight"}
+        for source in (ROOT / "services" / component).glob("*.py"):
+            for name in re.findall(r"\.(?:counter|histogram|gauge)\(\s*\"([a-z_]+)\"", source.read_text(encoding="utf-8")):
+                names.add(f"{prefix}_{name}")
+    return names
+
+
+def _referenced_metrics(text: str) -> set[str]:
+    found = set()
+    for component in API_COMPONENTS:
+        text_c = text.replace("${service}", component)
+        for name in re.findall(r"\b(llm4gov_[a-z_]+)", text_c):
+            found.add(re.sub(r"_(bucket|count|sum)$", "", name))
+    return found
+
+
+def test_alerts_and_dashboard_only_use_existing_metrics(rendered: dict[str, Any]) -> None:
+    defined = _defined_metrics()
+    assert "llm4gov_anonymizer_entities_detected_total" in defined  # the scan itself works
+    rule = _docs(rendered, "production", "PrometheusRule")[0]
+    dashboard = (CHART_DIR / "dashboards" / "llm4gov.json").read_text(encoding="utf-8")
+    exprs = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
+    exprs += [t["expr"] for p in json.loads(dashboard)["panels"] for t in p.get("targets", [])]
+    used = _referenced_metrics("\n".join(exprs))
+    assert used, "no metric found"
+    assert used <= defined, f"metrics that no service defines: {sorted(used - defined)}"
+
+
+def test_grafana_dashboard(rendered: dict[str, Any]) -> None:
+    (configmap,) = [d for d in _docs(rendered, "default", "ConfigMap") if d["metadata"]["name"] == f"{RELEASE}-dashboard"]
+    assert configmap["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dashboard = json.loads(configmap["data"]["llm4gov.json"])
+    assert dashboard["uid"] and dashboard["title"]
+    panels = [p for p in dashboard["panels"] if p["type"] != "row"]
+    exprs = " ".join(t["expr"] for p in panels for t in p["targets"])
+    for needle in ("_http_requests_total", 'status=~"5.."', "histogram_quantile(0.50", "histogram_quantile(0.95",
+                   "entities_detected_total", "teacher_calls_total", "teacher_retries_total", "teacher_tokens_total",
+                   "teacher_items_total"):
+        assert needle in exprs, f"dashboard has no panel with {needle}"
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+
+
+# --------------------------------------------------------------------------------------------------
+# Security properties of the rendered manifests
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_container_is_hardened(rendered: dict[str, Any], case: str) -> None:
+    workloads = _workloads(rendered, case)
+    assert workloads
+    for doc in workloads:
+        where = f"{case}: {doc['kind']}/{doc['metadata']['name']}"
+        pod = _pod_spec(doc)
+        pod_sc = pod.get("securityContext", {})
+        assert pod_sc.get("runAsNonRoot") is True, where
+        assert pod_sc.get("runAsUser", 0) > 0, where
+        assert pod_sc.get("seccompProfile", {}).get("type") == "RuntimeDefault", where
+        assert pod.get("automountServiceAccountToken") is False, where
+        assert not pod.get("hostNetwork") and not pod.get("hostPID") and not pod.get("hostIPC"), where
+        for volume in pod.get("volumes", []):
+            assert "hostPath" not in volume, where
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            sc = container.get("securityContext", {})
+            at = f"{where} container {container['name']}"
+            assert sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True, at
+            assert sc.get("runAsUser", pod_sc.get("runAsUser", 0)) != 0, at
+            assert sc.get("allowPrivilegeEscalation") is False, at
+            assert sc.get("readOnlyRootFilesystem") is True, at
+            assert sc.get("privileged", False) is False, at
+            assert "ALL" in sc.get("capabilities", {}).get("drop", []), at
+            assert not sc.get("capabilities", {}).get("add"), at
+            seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
+            assert seccomp.get("type") == "RuntimeDefault", at
+            assert container["resources"]["requests"] and container["resources"]["limits"]["memory"], at
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_images_are_pinned(rendered: dict[str, Any], case: str) -> None:
+    for doc in _workloads(rendered, case):
+        for container in _pod_spec(doc).get("initContainers", []) + _pod_spec(doc)["containers"]:
+            image = container["image"]
+            if "@sha256:" in image:
+                continue
+            name, _, tag = image.rpartition(":")
+            assert name and "/" not in tag, f"{image} has no tag"
+            assert tag not in {"latest", "stable", "main", "master", ""}, f"{image} is not pinned"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_service_accounts_do_not_mount_tokens(rendered: dict[str, Any], case: str) -> None:
+    accounts = _docs(rendered, case, "ServiceAccount")
+    assert {a["metadata"]["name"] for a in accounts} >= {f"{RELEASE}-{c}" for c in API_COMPONENTS}
+    for account in accounts:
+        assert account.get("automountServiceAccountToken") is False
+    for doc in _docs(rendered, case, "Deployment"):
+        component = doc["metadata"]["labels"]["app.kubernetes.io/component"]
+        assert _pod_spec(doc)["serviceAccountName"] == f"{RELEASE}-{component}"
+    # No service talks to the Kubernetes API yet: no RBAC at all (the trainer's Role comes with it).
+    rbac = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
+    assert not [d for d in _docs(rendered, case) if d["kind"] in rbac]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_probes_use_healthz_and_readyz(rendered: dict[str, Any], case: str) -> None:
+    for component in API_COMPONENTS:
+        deployment = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-{component}")
+        (container,) = _pod_spec(deployment)["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports == {"http": 8080}
+        assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_writable_paths_are_emptydirs(rendered: dict[str, Any], case: str) -> None:
+    for component in API_COMPONENTS:
+        deployment = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-{component}")
+        pod = _pod_spec(deployment)
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+        for path in ("/var/lib/llm4gov", "/tmp"):
+            assert "emptyDir" in volumes[mounts[path]], f"{component}: {path} is not an emptyDir"
+        config = _by_name(_docs(rendered, case, "ConfigMap"), f"{RELEASE}-{component}")["data"]
+        assert config["LLM4GOV_DATA_DIR"] == "/var/lib/llm4gov"
+        assert pod["enableServiceLinks"] is False
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_pdbs_and_hpa(rendered: dict[str, Any], case: str) -> None:
+    deployments = _docs(rendered, case, "Deployment")
+    pdbs = _docs(rendered, case, "PodDisruptionBudget")
+    for deployment in deployments:
+        labels = _pod_labels(deployment)
+        assert any(_selects(p["spec"]["selector"], labels) for p in pdbs), deployment["metadata"]["name"]
+    (hpa,) = _docs(rendered, case, "HorizontalPodAutoscaler")
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{RELEASE}-anonymizer"}
+    assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    anonymizer = _by_name(deployments, f"{RELEASE}-anonymizer")
+    assert "replicas" not in anonymizer["spec"], "the HPA owns the anonymizer's replica count"
+
+
+def test_hpa_can_be_disabled(chart: Any) -> None:
+    docs = [d for _, d in _render(chart, {"anonymizer": {"autoscaling": {"enabled": False}, "replicas": 3}})]
+    assert not [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
+    anonymizer = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-anonymizer")
+    assert anonymizer["spec"]["replicas"] == 3
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_no_secret_value_outside_secrets(rendered: dict[str, Any], case: str) -> None:
+    """Render with distinctive secret values: they reach Secrets only, never a ConfigMap or a pod spec."""
+    secrets_text = yaml.safe_dump([d for d in _docs(rendered, case, "Secret")])
+    for template, doc in rendered[case]:
+        if doc["kind"] == "Secret":
+            continue
+        text = yaml.safe_dump(doc)
+        for label, marker in MARKERS.items():
+            assert marker not in text, f"{case}: secret {label} found in {doc['kind']}/{doc['metadata']['name']} ({template})"
+    for configmap in _docs(rendered, case, "ConfigMap"):
+        for key in configmap.get("data", {}):
+            assert not re.search(r"SECRET_KEY$|API_KEY$|PASSWORD|DATABASE_URL|ACCESS_KEY", key), \
+                f"{case}: secret-like setting {key} in ConfigMap {configmap['metadata']['name']}"
+    if case.startswith("inline"):
+        # The check above is only meaningful if the markers were rendered at all.
+        for label, marker in MARKERS.items():
+            assert marker in secrets_text, f"{case}: {label} did not reach a Secret"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_secret_settings_come_from_secret_refs(rendered: dict[str, Any], case: str) -> None:
+    for component in API_COMPONENTS:
+        deployment = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-{component}")
+        env = {e["name"]: e for e in _pod_spec(deployment)["containers"][0]["env"]}
+        secret_env = [n for n in env if re.search(r"SECRET_KEY$|API_KEY$|DATABASE_URL$|ACCESS_KEY_ID$", n)]
+        for name in secret_env:
+            assert "value" not in env[name], f"{case}: {component} {name} is a literal"
+            assert "secretKeyRef" in env[name]["valueFrom"], f"{case}: {component} {name} is not from a Secret"
+        assert f"LLM4GOV_{component.upper()}__SECRET_KEY" in env
+    teacher = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-teacher")
+    env = {e["name"]: e for e in _pod_spec(teacher)["containers"][0]["env"]}
+    assert env["LLM4GOV_TEACHER__WORKER_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    assert "OPENAI_API_KEY" in env and "LLM4GOV_TEACHER__ANONYMIZER_API_KEY" in env
+    config = _by_name(_docs(rendered, case, "ConfigMap"), f"{RELEASE}-teacher")["data"]
+    assert config["LLM4GOV_TEACHER__ANONYMIZER_URL"] == f"http://{RELEASE}-anonymizer:8080"
+    service = _by_name(_docs(rendered, case, "Service"), f"{RELEASE}-anonymizer")
+    assert [p["port"] for p in service["spec"]["ports"]] == [8080]
+
+
+# ---- NetworkPolicies -----------------------------------------------------------------------------
+
+PRIVATE_NETS = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+
+def _policies_for(policies: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, Any]]:
+    return [p for p in policies if _selects(p["spec"]["podSelector"], labels)]
+
+
+def _is_cluster_internal(peer: dict[str, Any]) -> bool:
+    if "ipBlock" not in peer:
+        return True  # pod / namespace selectors stay inside the cluster
+    net = ipaddress.ip_network(peer["ipBlock"]["cidr"])
+    return any(net.subnet_of(private) for private in PRIVATE_NETS if net.version == private.version)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_default_deny_covers_every_pod(rendered: dict[str, Any], case: str) -> None:
+    policies = _docs(rendered, case, "NetworkPolicy")
+    deny = [p for p in policies if not p["spec"].get("ingress") and not p["spec"].get("egress")
+            and set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"}]
+    assert len(deny) == 1, "expected one default-deny policy (ingress and egress)"
+    for doc in _workloads(rendered, case):
+        assert _selects(deny[0]["spec"]["podSelector"], _pod_labels(doc)), \
+            f"{doc['metadata']['name']} is not covered by the default-deny policy"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_no_policy_allows_everything(rendered: dict[str, Any], case: str) -> None:
+    for policy in _docs(rendered, case, "NetworkPolicy"):
+        name = policy["metadata"]["name"]
+        assert policy["spec"]["podSelector"].get("matchLabels"), f"{name} selects every pod of the namespace"
+        for rule in policy["spec"].get("ingress", []):
+            assert rule.get("from"), f"{name}: an ingress rule without 'from' admits everyone"
+            assert rule.get("ports"), f"{name}: an ingress rule without ports"
+        for rule in policy["spec"].get("egress", []):
+            assert rule.get("to"), f"{name}: an egress rule without 'to' allows every destination"
+            assert rule.get("ports"), f"{name}: an egress rule without ports"
+
+
+@pytest.mark.parametrize("case", REVIEWED)
+def test_anonymizer_has_no_egress(rendered: dict[str, Any], case: str) -> None:
+    anonymizer = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-anonymizer")
+    policies = _policies_for(_docs(rendered, case, "NetworkPolicy"), _pod_labels(anonymizer))
+    assert policies
+    for policy in policies:
+        assert "Egress" not in policy["spec"]["policyTypes"] or policy["spec"].get("egress", []) == [], \
+            f"{policy['metadata']['name']} gives the anonymizer egress"
+    assert any("Egress" in p["spec"]["policyTypes"] for p in policies), "anonymizer egress is not denied"
+
+
+def test_anonymizer_database_option_opens_dns_and_postgres_only(rendered: dict[str, Any]) -> None:
+    """anonymizer.database.enabled (opt-in) allows DNS and the database, nothing else."""
+    anonymizer = _by_name(_docs(rendered, "inline-bundled", "Deployment"), f"{RELEASE}-anonymizer")
+    rules = [r for p in _policies_for(_docs(rendered, "inline-bundled", "NetworkPolicy"), _pod_labels(anonymizer))
+             for r in p["spec"].get("egress", [])]
+    ports = sorted({port["port"] for r in rules for port in r["ports"]})
+    assert ports == [53, 5432]
+    assert all(_is_cluster_internal(peer) for r in rules for peer in r["to"])
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_only_the_teacher_leaves_the_cluster(rendered: dict[str, Any], case: str) -> None:
+    policies = _docs(rendered, case, "NetworkPolicy")
+    leaving = set()
+    for doc in _workloads(rendered, case):
+        component = _pod_labels(doc)["app.kubernetes.io/component"]
+        for policy in _policies_for(policies, _pod_labels(doc)):
+            for rule in policy["spec"].get("egress", []):
+                if not all(_is_cluster_internal(peer) for peer in rule["to"]):
+                    leaving.add(component)
+                    assert [p["port"] for p in rule["ports"]] == [443], \
+                        f"{component}: external egress beyond HTTPS"
+    assert leaving == {"teacher"}
+
+
+def test_teacher_external_egress_excludes_private_and_metadata_ranges(rendered: dict[str, Any]) -> None:
+    teacher_policy = _by_name(_docs(rendered, "default", "NetworkPolicy"), f"{RELEASE}-teacher")
+    external = [peer["ipBlock"] for rule in teacher_policy["spec"]["egress"] for peer in rule["to"]
+                if not _is_cluster_internal(peer)]
+    assert external == [{"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                                          "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8"]}]
+    # The teacher reaches the anonymizer, DNS, the database and S3 inside the cluster.
+    ports = sorted({p["port"] for rule in teacher_policy["spec"]["egress"] for p in rule["ports"]})
+    assert ports == [53, 443, 5432, 8080]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_anonymizer_accepts_only_its_callers(rendered: dict[str, Any], case: str) -> None:
+    policy = _by_name(_docs(rendered, case, "NetworkPolicy"), f"{RELEASE}-anonymizer")
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
+    components = {peer["podSelector"]["matchLabels"].get("app.kubernetes.io/component")
+                  for peer in rule["from"] if "namespaceSelector" not in peer}
+    assert components == {"teacher"}, "only the teacher (and later inference) call the anonymizer in-namespace"
+
+
+def test_ingress_routes_only_api_paths_with_tls(rendered: dict[str, Any]) -> None:
+    (ingress,) = _docs(rendered, "production", "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"][0]["secretName"] == "llm4gov-tls"
+    backends = set()
+    for rule in ingress["spec"]["rules"]:
+        assert rule["host"] in ingress["spec"]["tls"][0]["hosts"]
+        for path in rule["http"]["paths"]:
+            assert path["path"] == "/v1", "only the API is exposed (no /metrics, /healthz, /readyz)"
+            backends.add(path["backend"]["service"]["name"])
+    assert backends == {f"{RELEASE}-anonymizer", f"{RELEASE}-teacher"}
+    # The ingress controller is allowed in by the services' policies.
+    for component in API_COMPONENTS:
+        policy = _by_name(_docs(rendered, "production", "NetworkPolicy"), f"{RELEASE}-{component}")
+        peers = policy["spec"]["ingress"][0]["from"]
+        assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}}} in peers
+
+
+def test_bundled_stores_are_evaluation_only(rendered: dict[str, Any]) -> None:
+    statefulsets = _docs(rendered, "inline-bundled", "StatefulSet")
+    assert {s["metadata"]["name"] for s in statefulsets} == {f"{RELEASE}-postgresql", f"{RELEASE}-s3"}
+    for statefulset in statefulsets:
+        assert statefulset["metadata"]["annotations"]["llm4gov.io/evaluation-only"] == "true"
+        assert statefulset["spec"]["replicas"] == 1
+    teacher = _by_name(_docs(rendered, "inline-bundled", "ConfigMap"), f"{RELEASE}-teacher")["data"]
+    assert teacher["LLM4GOV_STORAGE__S3_ENDPOINT_URL"] == f"http://{RELEASE}-s3:8333"
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
+    assert values["bundled"]["postgresql"]["enabled"] is False and values["bundled"]["s3"]["enabled"] is False
