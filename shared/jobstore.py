@@ -9,6 +9,7 @@ expired (its worker died) is claimed again. Results are written per item as they
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -64,6 +65,9 @@ class JobRow(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: First time the job ran, and when it reached a terminal state (for throughput figures).
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class JobEventRow(Base):
@@ -107,6 +111,8 @@ class Job(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
 
 class JobEvent(BaseModel):
@@ -129,6 +135,17 @@ class JobItem(BaseModel):
     payload: dict[str, Any]
     result: dict[str, Any] | None
     error: str | None
+
+
+@dataclass
+class ItemOutcome:
+    """What became of one work item (for `complete_items`)."""
+
+    idx: int
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    usage_in: int = 0
+    usage_out: int = 0
 
 
 class JobStore:
@@ -183,7 +200,11 @@ class JobStore:
                    result: dict[str, Any] | None = None) -> Job:
         """Atomically move a job to `to` if its current state allows it; 409 otherwise."""
         allowed = ALLOWED_TRANSITIONS[to]
-        values: dict[str, Any] = {"state": to, "reason": reason, "updated_at": utcnow()}
+        now = utcnow()
+        values: dict[str, Any] = {"state": to, "reason": reason, "updated_at": now}
+        if to == JobState.RUNNING:
+            values["started_at"] = func.coalesce(JobRow.started_at, now)
+        values["finished_at"] = now if to in TERMINAL_STATES else None
         if result is not None:
             values["result"] = result
         with self._sessions.begin() as session:
@@ -222,8 +243,8 @@ class JobStore:
         """Claim up to `limit` pending (or lease-expired) items for `worker`.
 
         Candidates are read (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers get disjoint
-        rows), then each is taken with a guarded UPDATE, so that even without row locks (SQLite) an
-        item claimed by someone else in between is skipped rather than claimed twice.
+        rows), then taken with one guarded `UPDATE ... RETURNING`, so that even without row locks
+        (SQLite) an item claimed by someone else in between is skipped rather than claimed twice.
         """
         now = utcnow()
         claimable = or_(JobItemRow.state == ItemState.PENDING,
@@ -233,16 +254,16 @@ class JobStore:
                      .order_by(JobItemRow.idx).limit(limit))
             if self._skip_locked:
                 query = query.with_for_update(skip_locked=True)
-            taken = []
-            for idx in session.scalars(query).all():
-                changed = session.execute(
-                    update(JobItemRow)
-                    .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx, claimable)
-                    .values(state=ItemState.CLAIMED, claimed_by=worker, lease_until=now + lease,
-                            attempts=JobItemRow.attempts + 1)
-                ).rowcount
-                if changed:
-                    taken.append(idx)
+            candidates = session.scalars(query).all()
+            if not candidates:
+                return []
+            taken = session.scalars(
+                update(JobItemRow)
+                .where(JobItemRow.job_id == job_id, JobItemRow.idx.in_(candidates), claimable)
+                .values(state=ItemState.CLAIMED, claimed_by=worker, lease_until=now + lease,
+                        attempts=JobItemRow.attempts + 1)
+                .returning(JobItemRow.idx)
+            ).all()
             if not taken:
                 return []
             rows = session.scalars(select(JobItemRow).where(JobItemRow.job_id == job_id,
@@ -263,16 +284,39 @@ class JobStore:
             ).rowcount
         return bool(changed)
 
-    def update_item_payload(self, job_id: str, idx: int, worker: str, payload: dict[str, Any]) -> bool:
-        """Replace a claimed item's payload (e.g. once its text has been anonymized)."""
+    def complete_items(self, job_id: str, worker: str, outcomes: list["ItemOutcome"]) -> set[int]:
+        """Record several items' outcomes in one transaction; returns the indices still held by
+        `worker` (and so recorded)."""
+        kept: set[int] = set()
         with self._sessions.begin() as session:
-            changed = session.execute(
-                update(JobItemRow)
-                .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
-                       JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
-                .values(payload=payload)
-            ).rowcount
-        return bool(changed)
+            for o in outcomes:
+                changed = session.execute(
+                    update(JobItemRow)
+                    .where(JobItemRow.job_id == job_id, JobItemRow.idx == o.idx,
+                           JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
+                    .values(state=ItemState.FAILED if o.error is not None else ItemState.DONE, result=o.result,
+                            error=o.error, lease_until=None, usage_in=JobItemRow.usage_in + o.usage_in,
+                            usage_out=JobItemRow.usage_out + o.usage_out)
+                ).rowcount
+                if changed:
+                    kept.add(o.idx)
+                    if o.error is not None:
+                        session.add(JobEventRow(job_id=job_id, type="item.failed",
+                                                data={"index": o.idx, "reason": o.error[:300]}))
+        return kept
+
+    def update_item_payloads(self, job_id: str, worker: str, payloads: dict[int, dict[str, Any]]) -> int:
+        """Replace claimed items' payloads in one transaction (e.g. once their text is anonymized)."""
+        changed = 0
+        with self._sessions.begin() as session:
+            for idx, payload in payloads.items():
+                changed += session.execute(
+                    update(JobItemRow)
+                    .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
+                           JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
+                    .values(payload=payload)
+                ).rowcount
+        return changed
 
     def release_worker_claims(self, worker: str) -> int:
         """Give back every item `worker` holds: called when a worker (re)starts, so a crashed

@@ -49,6 +49,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     # Our middleware logs one line per request with the route template; uvicorn's access log would
     # repeat it with the raw path and query string, which may carry identifiers.
     logging.getLogger("uvicorn.access").disabled = True
+    # HTTP clients log every request at INFO (with full URLs); keep them to warnings.
+    for name in ("httpx", "httpx2", "httpcore", "httpcore2", "openai"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     _configured = True
 
 

@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 
 from shared.clients import AnonymizerClient, AnonymizerUnavailable
 from shared.errors import Conflict
-from shared.jobstore import ItemState, JobItem, JobState, JobStore
+from shared.jobstore import ItemOutcome, ItemState, JobItem, JobState, JobStore
 from shared.logs import get_logger
 from shared.records import dump_jsonl, user_prompt_text
 from shared.storage import ObjectStore
@@ -33,6 +33,11 @@ from services.teacher.protocol import ExecutionSpec, TeacherSpec
 log = get_logger("teacher.runner")
 
 PSEUDONYMIZE = {"DEFAULT": {"type": "pseudonymize"}}
+#: Items sent to the anonymizer per call.
+ANONYMIZE_BATCH = 32
+#: Finished items are written together, at most this long after they finish / this many at once.
+WRITE_INTERVAL_S = 0.05
+WRITE_BATCH = 64
 
 
 @dataclass
@@ -77,6 +82,8 @@ class LabelingRunner:
         self.job_id = job_id
         self.pause_reason: str | None = None
         self.stop = asyncio.Event()
+        self._systems: dict[str, str] = {"": ""}  # system prompt -> anonymized, once per run
+        self._outcomes: asyncio.Queue[ItemOutcome | None] = asyncio.Queue()
 
     # --- helpers ----------------------------------------------------------------------------------
     async def _db(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -120,12 +127,15 @@ class LabelingRunner:
         slots = 2 * execution.concurrency
         queue: asyncio.Queue[list[tuple[JobItem, Document]] | None] = asyncio.Queue(maxsize=slots)
         workers = [asyncio.create_task(self._work(queue, labeler)) for _ in range(slots)]
+        writer = asyncio.create_task(self._write(self._outcomes))
         try:
             await self._feed(queue, spec, execution, teacher)
         finally:
             for _ in workers:
                 await queue.put(None)
             await asyncio.gather(*workers, return_exceptions=True)
+            await self._outcomes.put(None)
+            await writer
             if client.fell_back:
                 await self._db(store.add_event, self.job_id, "teacher.response_format",
                                {"used": "json_object", "reason": "endpoint refused json_schema"})
@@ -172,32 +182,51 @@ class LabelingRunner:
                                    self.ctx.lease)
             if not items:
                 return
-            try:
-                prepared = await self._prepare(items, spec)
-            except AnonymizerUnavailable as exc:
-                await self._release([i.idx for i in items])
-                self._request_pause(f"anonymizer unavailable, nothing was sent: {exc}")
-                return
-            for group in _groups(prepared, execution.documents_per_call):
-                await queue.put(group)
+            # anonymize in small batches so the first requests leave early and labeling overlaps
+            step = max(ANONYMIZE_BATCH, execution.documents_per_call)
+            for start in range(0, len(items), step):
+                batch = items[start:start + step]
+                try:
+                    prepared = await self._prepare(batch, spec)
+                except AnonymizerUnavailable as exc:
+                    await self._release([i.idx for i in items[start:]])
+                    self._request_pause(f"anonymizer unavailable, nothing was sent: {exc}")
+                    return
+                for group in _groups(prepared, execution.documents_per_call):
+                    await queue.put(group)
 
     async def _prepare(self, items: list[JobItem], spec: dict[str, Any]) -> list[tuple[JobItem, Document]]:
-        """Anonymize the items that are not anonymized yet (one batch call) and persist the result."""
+        """Anonymize the items that are not anonymized yet and persist the result (one transaction).
+
+        Only the user prompts are anonymized per item; a system prompt is normally the same task
+        instruction for every record, so each distinct one is anonymized once per run.
+        """
         raw = [i for i in items if "enc" in i.payload]
         if raw:
             records = [json.loads(self.ctx.payload_key.decrypt(i.payload["enc"].encode("ascii"))) for i in raw]
             if spec.get("send_raw_text"):
                 updated = [{"id": i.payload.get("id"), **r, "anonymized": False} for i, r in zip(raw, records)]
             else:
-                results = await self.ctx.anonymizer.anonymize_documents(records, PSEUDONYMIZE)
-                updated = [{"id": i.payload.get("id"), **res["document"], "mapping_id": res.get("mapping_id"),
-                            "anonymized": True} for i, res in zip(raw, results)]
+                systems = await self._anonymized_system_prompts([r["system_prompt"] for r in records])
+                results = await self.ctx.anonymizer.anonymize_documents([r["user_prompt"] for r in records],
+                                                                        PSEUDONYMIZE)
+                updated = [{"id": i.payload.get("id"), "system_prompt": systems[r["system_prompt"]],
+                            "user_prompt": res["document"], "mapping_id": res.get("mapping_id"), "anonymized": True}
+                           for i, r, res in zip(raw, records, results)]
+            await self._db(self.ctx.store.update_item_payloads, self.job_id, self.ctx.worker_id,
+                           {item.idx: payload for item, payload in zip(raw, updated)})
             for item, payload in zip(raw, updated):
-                await self._db(self.ctx.store.update_item_payload, self.job_id, item.idx, self.ctx.worker_id, payload)
                 item.payload = payload
         instruction = spec.get("instruction") or ""
         return [(i, Document(i.idx, i.payload.get("system_prompt") or instruction,
                              user_prompt_text(i.payload["user_prompt"]))) for i in items]
+
+    async def _anonymized_system_prompts(self, prompts: list[str]) -> dict[str, str]:
+        missing = sorted({p for p in prompts if p and p not in self._systems})
+        if missing:
+            results = await self.ctx.anonymizer.anonymize_documents(missing)
+            self._systems.update({p: r["document"] for p, r in zip(missing, results)})
+        return {p: self._systems.get(p, p) for p in prompts}
 
     async def _work(self, queue: asyncio.Queue, labeler: Labeler) -> None:
         while (group := await queue.get()) is not None:
@@ -217,27 +246,44 @@ class LabelingRunner:
                 continue
             by_index = {item.idx: item for item, _ in group}
             for outcome in outcomes:
-                await self._record(by_index[outcome.index], outcome)
+                await self._outcomes.put(self._outcome(by_index[outcome.index], outcome))
 
-    async def _record(self, item: JobItem, outcome: Outcome) -> None:
+    def _outcome(self, item: JobItem, outcome: Outcome) -> ItemOutcome:
         payload = item.payload
-        base = {"id": payload.get("id"), "system_prompt": payload.get("system_prompt"),
-                "user_prompt": payload.get("user_prompt"), "mapping_id": payload.get("mapping_id")}
-        if outcome.output is not None:
-            result = {**base, "teacher_output": outcome.output, "confidence": outcome.confidence}
-            error = None
-        else:
-            result, error = {"id": payload.get("id")}, outcome.error or "unknown error"
-        kept = await self._db(self.ctx.store.complete_item, self.job_id, item.idx, self.ctx.worker_id,
-                              result=result, error=error, usage_in=outcome.usage_in, usage_out=outcome.usage_out)
-        state = "done" if error is None else "failed"
-        if kept:
-            self.ctx.metrics.items.labels(self.job_id, state).inc()
-            if error is not None:
-                await self._db(self.ctx.store.add_event, self.job_id, "item.failed",
-                               {"index": item.idx, "reason": error[:300]})
-        else:
-            self.ctx.metrics.items.labels(self.job_id, "lease_lost").inc()
+        if outcome.output is None:
+            return ItemOutcome(item.idx, {"id": payload.get("id")}, outcome.error or "unknown error",
+                               outcome.usage_in, outcome.usage_out)
+        result = {"id": payload.get("id"), "system_prompt": payload.get("system_prompt"),
+                  "user_prompt": payload.get("user_prompt"), "mapping_id": payload.get("mapping_id"),
+                  "teacher_output": outcome.output, "confidence": outcome.confidence}
+        return ItemOutcome(item.idx, result, None, outcome.usage_in, outcome.usage_out)
+
+    async def _write(self, outcomes: asyncio.Queue) -> None:
+        """Write finished items in small transactions (every WRITE_INTERVAL_S or WRITE_BATCH items).
+
+        A result waits at most WRITE_INTERVAL_S in memory; if the process dies in that window the item
+        is labeled again after restart (it is never lost, and never recorded twice).
+        """
+        closing = False
+        while not closing:
+            batch = [await outcomes.get()]
+            deadline = asyncio.get_running_loop().time() + WRITE_INTERVAL_S
+            while len(batch) < WRITE_BATCH:
+                timeout = deadline - asyncio.get_running_loop().time()
+                if timeout <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(outcomes.get(), timeout))
+                except TimeoutError:
+                    break
+            closing = None in batch
+            batch = [o for o in batch if o is not None]
+            if not batch:
+                continue
+            kept = await self._db(self.ctx.store.complete_items, self.job_id, self.ctx.worker_id, batch)
+            for o in batch:
+                outcome = ("done" if o.error is None else "failed") if o.idx in kept else "lease_lost"
+                self.ctx.metrics.items.labels(self.job_id, outcome).inc()
 
     async def _finish_if_complete(self, task: Task, teacher: TeacherSpec) -> None:
         store = self.ctx.store

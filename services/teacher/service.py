@@ -118,12 +118,10 @@ class LabelingService:
         counts = self.store.item_counts(job.id)
         used_in, used_out = self.store.usage_totals(job.id)
         teacher = TeacherSpec.model_validate(job.spec["teacher"])
-        started = next((e.created_at for e in self.store.events(job.id) if e.type == "state.running"), None)
-        ended: datetime = job.updated_at if job.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED,
-                                                          JobState.PAUSED) else utcnow()
         rate = None
-        if started is not None:
-            elapsed = (ended - started).total_seconds()
+        if job.started_at is not None:
+            ended: datetime = job.finished_at or (job.updated_at if job.state == JobState.PAUSED else utcnow())
+            elapsed = (ended - job.started_at).total_seconds()
             finished = counts[ItemState.DONE] + counts[ItemState.FAILED]
             rate = round(finished / elapsed, 3) if elapsed > 0 else None
         progress = Progress(total=sum(counts.values()), done=counts[ItemState.DONE], failed=counts[ItemState.FAILED],

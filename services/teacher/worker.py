@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from shared.jobstore import JobState
 from shared.logs import get_logger
@@ -48,6 +49,8 @@ class LabelingWorker:
 
     def _run_loop(self) -> None:
         self._loop = asyncio.new_event_loop()
+        # job-store calls run in threads: enough of them for many concurrent completions
+        self._loop.set_default_executor(ThreadPoolExecutor(max_workers=16, thread_name_prefix="jobstore"))
         self._stopping = asyncio.Event()
         try:
             self._loop.run_until_complete(self._main())

@@ -39,6 +39,8 @@ def test_transitions_are_checked(store: JobStore) -> None:
     store.transition(job.id, JobState.RUNNING)
     done = store.transition(job.id, JobState.SUCCEEDED, result={"dataset": "datasets/x"})
     assert done.result == {"dataset": "datasets/x"}
+    assert done.started_at is not None and done.finished_at is not None and done.started_at <= done.finished_at
+    assert done.started_at == store.get(job.id).started_at  # kept from the first run, not reset
     with pytest.raises(Conflict):
         store.transition(job.id, JobState.CANCELLED)
     with pytest.raises(NotFound):
@@ -124,7 +126,7 @@ def test_progress_and_events(store: JobStore) -> None:
 def test_usage_release_and_reset(store: JobStore) -> None:
     job = store.create("labeling", {}, created_by="ops", items=[{"i": i} for i in range(4)])
     items = store.claim_items(job.id, "w1", 4, timedelta(minutes=5))
-    assert store.update_item_payload(job.id, 0, "w1", {"i": 0, "anonymized": True})
+    assert store.update_item_payloads(job.id, "w1", {0: {"i": 0, "anonymized": True}}) == 1
     assert store.complete_item(job.id, 0, "w1", result={"ok": 1}, usage_in=100, usage_out=20)
     assert store.complete_item(job.id, 1, "w1", error="teacher kept failing", usage_in=50)
     assert store.usage_totals(job.id) == (150, 20)
@@ -134,3 +136,16 @@ def test_usage_release_and_reset(store: JobStore) -> None:
     assert store.reset_failed_items(job.id) == 1
     assert store.item_counts(job.id) == {"pending": 3, "claimed": 0, "done": 1, "failed": 0}
     assert len(items) == 4
+
+
+def test_complete_items_in_one_transaction(store: JobStore) -> None:
+    from shared.jobstore import ItemOutcome
+
+    job = store.create("labeling", {}, created_by="ops", items=[{"i": i} for i in range(3)])
+    store.claim_items(job.id, "w1", 2, timedelta(minutes=5))
+    kept = store.complete_items(job.id, "w1", [ItemOutcome(0, {"ok": 1}, usage_in=5),
+                                               ItemOutcome(1, {"id": None}, "bad answer"),
+                                               ItemOutcome(2, {"ok": 2})])  # item 2 was never claimed
+    assert kept == {0, 1}
+    assert store.item_counts(job.id) == {"pending": 1, "claimed": 0, "done": 1, "failed": 1}
+    assert [e.data for e in store.events(job.id) if e.type == "item.failed"] == [{"index": 1, "reason": "bad answer"}]
