@@ -414,7 +414,7 @@ NON_ENTITY_CAPS = _split(
     Memorando, Parecer, Portaria, Resolução, Instrução Normativa, Edital, Anexo, Assunto,
     Referência, Protocolo, Requerente, Requerido, Reclamante, Reclamado, Autor, Réu, Apelante,
     Apelado, Agravante, Agravado, Impetrante, Impetrado, Relator, Relatora, Revisor, Interessado,
-    Município, Estado, União, Fazenda Pública, Poder Judiciário, Poder Executivo, Administração Pública
+    Município, Estado, Fazenda Pública, Poder Judiciário, Poder Executivo, Administração Pública
     """
 )
 
@@ -505,4 +505,30 @@ GENERIC_SUBJECTS = _split(
     a promotoria, a defensoria, o banco, a operadora, a concessionária, a universidade, o sindicato,
     a construtora, a diretoria, a reportagem, a perícia, a fiscalização, o conselho tutelar
     """
+)
+
+#: Professional councils, unions and state agencies that take a "-UF" / "/UF" suffix ("CREA-DF", "SINPRO/DF").
+COUNCIL_ACRONYMS = _split(
+    """
+    CREA, CRM, CRC, CAU, CRO, COREN, CRP, CREF, CRF, CRECI, CRN, OAB, Detran, Procon, Sebrae, Senac,
+    Sesc, Senai, SINPRO, Sindsep, Sinduscon, Fecomércio, DER, Ceasa, Emater, Sindilegis, SINDPOL, Adepol
+    """
+)
+
+#: Full names of regional bodies; formatted with the state ("{art} {uf}": "do Distrito Federal").
+COUNCIL_PATTERNS = (
+    ("Conselho Regional de Engenharia e Agronomia {art} {uf}", "CREA"),
+    ("Conselho Regional de Medicina {art} {uf}", "CRM"),
+    ("Conselho Regional de Contabilidade {art} {uf}", "CRC"),
+    ("Conselho de Arquitetura e Urbanismo {art} {uf}", "CAU"),
+    ("Conselho Regional de Odontologia {art} {uf}", "CRO"),
+    ("Conselho Regional de Enfermagem {art} {uf}", "COREN"),
+    ("Conselho Regional de Psicologia {art} {uf}", "CRP"),
+    ("Conselho Regional de Corretores de Imóveis {art} {uf}", "CRECI"),
+    ("Sindicato dos Professores {art} {uf}", "SINPRO"),
+    ("Sindicato dos Servidores Públicos Federais {art} {uf}", "Sindsep"),
+    ("Sindicato da Indústria da Construção Civil {art} {uf}", "Sinduscon"),
+    ("Departamento de Estradas de Rodagem {art} {uf}", "DER"),
+    ("Departamento de Trânsito {art} {uf}", "Detran"),
+    ("Ordem dos Advogados do Brasil - Seção {art} {uf}", "OAB"),
 )

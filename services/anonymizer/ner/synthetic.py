@@ -201,7 +201,7 @@ class Filler:
         r = self.rng
         x = r.random()
         if x < 0.3:
-            return r.choice(("Distrito Federal", "Distrito Federal", "Brasília", "Brasília/DF", "Brasília-DF",
+            return r.choice(("Distrito Federal", "Brasília", "Brasília", "Brasília/DF", "Brasília-DF",
                              "Brasília - DF", "Brasília (DF)"))
         if x < 0.6:
             p = r.choice(lx.DF_PLACES)
@@ -211,7 +211,7 @@ class Filler:
     def state_x(self) -> str:
         """A state as a place, LeNER-style: 'Estado do Acre', 'Distrito Federal', 'Paraná'."""
         r = self.rng
-        uf = r.choice(list(lx.UFS) + ["DF"] * 4)
+        uf = r.choice(list(lx.UFS) + ["DF"] * 2)
         name = lx.UFS[uf]
         if uf == "DF" or r.random() < 0.35:
             return name
@@ -294,7 +294,33 @@ class Filler:
         return core
 
     def acronym(self) -> str:
+        if self.extended and self.rng.random() < 0.2:
+            return self.council_acronym()
         return self.rng.choice(lx.ORG_ACRONYMS)
+
+    def council_acronym(self, acr: str | None = None, uf: str | None = None) -> str:
+        r = self.rng
+        acr = acr or r.choice(lx.COUNCIL_ACRONYMS)
+        uf = uf or r.choice(list(lx.UFS) + ["DF"] * 3)
+        if r.random() < 0.3:
+            acr = acr.upper()
+        return f"{acr}{r.choice(('-', '-', '/'))}{uf}"
+
+    def council(self) -> str:
+        """Regional councils/unions: 'Conselho Regional de Medicina do Distrito Federal', 'CREA-DF'."""
+        r = self.rng
+        uf = r.choice(list(lx.UFS) + ["DF"] * 4)
+        pattern, acr = r.choice(lx.COUNCIL_PATTERNS)
+        full = pattern.format(art=lx.UF_ARTICLE[uf], uf=lx.UFS[uf])
+        x = r.random()
+        if x < 0.4:
+            return full
+        if x < 0.75:
+            return self.council_acronym(acr, uf)
+        return full.upper() if r.random() < 0.3 else full
+
+    def uniao(self) -> str:
+        return self.rng.choice(("União", "União", "União Federal", "UNIÃO"))
 
     def unit(self) -> str:
         return self.rng.choice(lx.COURT_UNITS)
@@ -382,6 +408,8 @@ ENTITY_SLOTS = {
     "CITYUFD": ("LOCATION", Filler.city_uf_dash),
     "PLACE": ("LOCATION", Filler.place),
     "STATEORG": ("ORGANIZATION", Filler.state_org),
+    "COUNCIL": ("ORGANIZATION", Filler.council),
+    "UNIAO": ("ORGANIZATION", Filler.uniao),
     "LPER": ("PERSON", Filler.lower_person),
     "LFIRST": ("PERSON", Filler.lower_first),
 }
@@ -563,7 +591,18 @@ TRAIN_TEMPLATES_R2 = [
     "legal|Trata-se de ação cível originária ajuizada pelo {STATEORG} contra a União.",
     "legal|O {STATEORG} sustenta que a inscrição no cadastro de inadimplentes é indevida.",
     "legal|APELANTE : {STATEORG} APELADO : {PER}",
-    "legal|A União, os Estados, o {STATEORG} e os Municípios têm competência comum nessa matéria.",
+    "legal|A {UNIAO}, os Estados, o {STATEORG} e os Municípios têm competência comum nessa matéria.",
+    "legal|A {UNIAO} interpôs recurso especial contra o acórdão do {GOV}.",
+    "legal|APELANTE : {UNIAO} APELADO : {PER}",
+    "legal|Ação ordinária ajuizada por {PER} contra a {UNIAO} e o {STATEORG}.",
+    "legal|Compete ao {STATEORG} legislar sobre o uso e a ocupação do solo.",
+    "legal|Trata-se de mandado de segurança impetrado por {PER} contra ato do Presidente do {COUNCIL}.",
+    "legal|APELANTE : {COUNCIL} APELADO : {PER}",
+    "legal|IMPETRANTE : {COUNCIL} IMPETRADO : {GOV}",
+    "legal|O {COUNCIL} sustenta que a atividade exige registro profissional.",
+    "news|O {COUNCIL} abriu processo ético contra o médico {PER}.",
+    "ouvidoria|Fiz a denúncia no {COUNCIL} e até hoje ninguém respondeu.",
+    "email|Prezados, segue a certidão emitida pelo {COUNCIL} para o processo de {PER}.",
     "legal|Os fatos ocorreram no {MUN}, onde o réu residia à época.",
     "legal|{PER}, brasileiro, casado, natural de {CITYUF}, residente e domiciliado em {CITYUF}.",
     "legal|O acidente ocorreu no km {NUM} da {HWY}, em {CITYUF}.",

@@ -25,7 +25,7 @@ from . import lener, synthetic
 HERE = Path(__file__).parent
 CONFIG = HERE / "config.cfg"
 MODEL_NAME = "pt_llm4gov_ner"
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
 
 
 def build_corpora(lener_dir: Path, work: Path, n_synth: int, n_synth_dev: int, heldout_frac: float,
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=HERE.parent / "models" / "pt_ner")
     ap.add_argument("--work-dir", type=Path, default=None, help="where DocBins and checkpoints go (temp dir)")
     ap.add_argument("--config", type=Path, default=CONFIG)
-    ap.add_argument("--n-synthetic", type=int, default=7000)
+    ap.add_argument("--n-synthetic", type=int, default=9000)
     ap.add_argument("--n-synthetic-dev", type=int, default=800)
     ap.add_argument("--heldout-frac", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=13)
