@@ -7,6 +7,8 @@ non-overlapping set so that every character is replaced at most once.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,25 +22,84 @@ from services.anonymizer.recognizers.registry import build_recognizers
 
 LANGUAGE = "pt"
 
+# Presidio logs one INFO line per analyzed text; keep the service's log to what matters.
+logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
-def resolve_overlaps(results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
-    """Keep the best of overlapping detections: higher score, then longer span, then earlier start."""
-    ranked = sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start))
-    kept: list[RecognizerResult] = []
-    for candidate in ranked:
+
+NER_RECOGNIZER = "SpacyRecognizer"
+NER_TYPES = frozenset(NER_LABELS)
+#: Words NER sometimes tags that are labels of identifiers or form fields, not entities.
+NOT_ENTITIES = frozenset({
+    "sus", "cns", "nit", "cnh", "pis", "pasep", "nis", "cpf", "cnpj", "rg", "cep", "placa", "renavam", "chassi",
+    "cartão nacional de saúde", "cartão sus", "carteira de identidade", "cidade", "uf", "estado", "município",
+    "bairro", "endereço", "telefone", "e-mail", "email", "celular", "processo", "protocolo", "ofício", "assunto",
+})
+_TITLES = re.compile(r"^(?:(?:o|a)\s+)?(?:sr\.?|sra\.?|srta\.?|senhor|senhora|dr\.?|dra\.?|doutor|doutora|dom|dona|"
+                     r"prof\.?|profa\.?|professor|professora|exmo\.?|exma\.?|ilmo\.?|ilma\.?)\s+", re.IGNORECASE)
+_EDGE = " \t\n\r,;:()[]{}\"'«»“”/|-–"
+
+
+def _is_ner(result: RecognizerResult) -> bool:
+    return (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == NER_RECOGNIZER
+
+
+def _strong(result: RecognizerResult) -> bool:
+    """Detections that win any overlap with NER: identifiers, and confident contextual patterns."""
+    return not _is_ner(result) and (result.entity_type not in NER_TYPES | {"DATE_TIME"} or result.score >= 0.85)
+
+
+def _clip(result: RecognizerResult, kept: Sequence[RecognizerResult]) -> RecognizerResult | None:
+    """The longest part of `result` that overlaps none of `kept`."""
+    pieces = [(result.start, result.end)]
+    for k in kept:
+        pieces = [p for a, b in pieces
+                  for p in ((a, min(b, k.start)), (max(a, k.end), b)) if p[1] > p[0]] \
+            if any(a < k.end and k.start < b for a, b in pieces) else pieces
+    if not pieces:
+        return None
+    start, end = max(pieces, key=lambda p: p[1] - p[0])
+    return RecognizerResult(result.entity_type, start, end, result.score, recognition_metadata=result.recognition_metadata)
+
+
+def _greedy(results: Sequence[RecognizerResult], kept: list[RecognizerResult]) -> None:
+    for candidate in sorted(results, key=lambda r: (-r.score, -(r.end - r.start), r.start)):
         if all(candidate.end <= k.start or candidate.start >= k.end for k in kept):
             kept.append(candidate)
+
+
+def resolve_overlaps(text: str, results: Sequence[RecognizerResult]) -> list[RecognizerResult]:
+    """One non-overlapping set: strong detections first (best score, then longest), then the rest,
+    NER spans clipped around what is already kept instead of being dropped whole."""
+    kept: list[RecognizerResult] = []
+    _greedy([r for r in results if _strong(r)], kept)
+    rest = []
+    for r in results:
+        if _strong(r):
+            continue
+        clipped = _clip(r, kept) if _is_ner(r) else r
+        if clipped is not None:
+            cleaned = _trim(text, clipped)
+            if cleaned is not None:
+                rest.append(cleaned)
+    _greedy(rest, kept)
     return sorted(kept, key=lambda r: r.start)
 
 
-def _trim(text: str, result: RecognizerResult) -> RecognizerResult:
-    """Drop whitespace and trailing punctuation NER spans sometimes include."""
+def _trim(text: str, result: RecognizerResult) -> RecognizerResult | None:
+    """Drop the punctuation and titles NER spans sometimes include, and spans that are mere labels."""
     start, end = result.start, result.end
-    while start < end and text[start].isspace():
+    while start < end and text[start] in _EDGE:
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+    while end > start and text[end - 1] in _EDGE:
         end -= 1
-    return RecognizerResult(result.entity_type, start, end, result.score)
+    if _is_ner(result) and result.entity_type == "PERSON":
+        title = _TITLES.match(text[start:end])
+        if title and title.end() < end - start:
+            start += title.end()
+    value = text[start:end]
+    if end <= start or (_is_ner(result) and " ".join(value.casefold().split()) in NOT_ENTITIES):
+        return None
+    return RecognizerResult(result.entity_type, start, end, result.score, recognition_metadata=result.recognition_metadata)
 
 
 class PiiAnalyzer:
@@ -69,11 +130,10 @@ class PiiAnalyzer:
                 continue
             raw = self.analyzer.analyze(text=text, language=LANGUAGE, entities=wanted,
                                         nlp_artifacts=nlp_artifacts, score_threshold=threshold)
-            trimmed = [t for t in (_trim(text, r) for r in raw) if t.end > t.start]
             out.append([
                 Detection(r.entity_type, r.start, r.end, round(float(r.score), 4),
                           public_body=r.entity_type == "ORGANIZATION" and is_public_body(text[r.start:r.end]))
-                for r in resolve_overlaps(trimmed)
+                for r in resolve_overlaps(text, raw)
             ])
         return out
 

@@ -28,6 +28,7 @@ import yaml
 from presidio_analyzer import EntityRecognizer
 
 from .base import BrPatternRecognizer, ContextSettings
+from .addresses import DateLineCityRecognizer, DistrictRecognizer, StreetRecognizer
 from .cep import BrCepRecognizer
 from .cnh import BrCnhRecognizer
 from .cnpj import BrCnpjRecognizer
@@ -37,6 +38,7 @@ from .credit_card import CreditCardRecognizer
 from .date_time import DateTimeRecognizer
 from .email import EmailRecognizer
 from .ip import IpRecognizer
+from .labeled_person import LabeledPersonRecognizer
 from .phone import PhoneRecognizer
 from .pis import BrPisRecognizer
 from .placa import BrPlacaRecognizer
@@ -53,7 +55,8 @@ RECOGNIZER_CLASSES: dict[str, type[BrPatternRecognizer]] = {
         BrCpfRecognizer, BrCnpjRecognizer, BrRgRecognizer, BrCnhRecognizer, BrPisRecognizer,
         BrTituloEleitorRecognizer, BrCnsRecognizer, BrCepRecognizer, BrPlacaRecognizer,
         BrProcessoCnjRecognizer, PhoneRecognizer, EmailRecognizer, IpRecognizer, UrlRecognizer,
-        CreditCardRecognizer, DateTimeRecognizer,
+        CreditCardRecognizer, DateTimeRecognizer, StreetRecognizer, DistrictRecognizer, DateLineCityRecognizer,
+        LabeledPersonRecognizer,
     )
 }
 

@@ -1,0 +1,41 @@
+"""PERSON after the labels of forms and letters ("Requerente: JOANA DA SILVA", "Atenciosamente,⏎Dimas").
+
+NER misses names in ALL CAPS on form lines and lone first names in signatures; a label makes them
+unambiguous. Scored above the NER default, so the whole name wins over a truncated NER span. Values
+that name a public body or a company are left to the other recognizers.
+"""
+
+from __future__ import annotations
+
+import regex as re
+
+from ..public_bodies import is_public_body
+from .base import BrPatternRecognizer, PatternSpec
+
+WORD = r"(?:[A-ZÀ-Ý][a-zà-ÿ'’]+|[A-ZÀ-Ý]{2,}|[A-ZÀ-Ý]\.)"
+PARTICLE = r"(?:d[aeo]s?|D[AEO]S?|e|E)"
+FULL_NAME = WORD + r"(?:[\x20](?:" + PARTICLE + r"[\x20])?" + WORD + r"){1,6}"
+LABELS = (r"(?i:Requerente|Requerid[oa]|Interessad[oa]|Destinatári[oa]|Remetente|Propriet[áa]ri[oa]|Condutor[a]?|"
+          r"Assinam|Assinado[\x20]por|Assinada[\x20]por|Servidor[a]?|Paciente|Titular|Contribuinte|Solicitante|"
+          r"Reclamante|Denunciante|Denunciad[oa]|Testemunha|Responsável|Beneficiári[oa]|Segurad[oa]|"
+          r"Cônjuge|Nome[\x20]completo|Nome|Alun[oa]|Candidat[oa]|Genitor[a]?|Mãe|Pai|Filiação|Declarante|"
+          r"Outorgante|Outorgad[oa]|Locatári[oa]|Locador[a]?|Comprador[a]?|Vendedor[a]?|Paciente|Usuári[oa])")
+CLOSINGS = r"(?i:Atenciosamente|Cordialmente|Respeitosamente|Abraços|Abs|Att|Grat[oa]|Obrigad[oa]|Saudações)"
+_COMPANY = re.compile(r"\b(?:LTDA|Ltda|S\.?A\.?|S/A|ME|EPP|EIRELI|Eireli|Cia\.?|Companhia)\b")
+
+
+class LabeledPersonRecognizer(BrPatternRecognizer):
+    ENTITY = "PERSON"
+    FLAGS = re.MULTILINE
+    PATTERNS = (
+        PatternSpec("after_label", r"(?<=(?<![\wÀ-ÿ])" + LABELS + r"(?:\(a\)|\(s\)|\(as\))?[\x20]*[:–-][\x20]*)"
+                    + FULL_NAME, 0.9),
+        PatternSpec("signature", r"(?<=(?<![\wÀ-ÿ])" + CLOSINGS + r"\.?,?[\x20]*\n[\x20]*)"
+                    + r"[A-ZÀ-Ý][a-zà-ÿ'’]+(?:[\x20](?:" + PARTICLE + r"[\x20])?" + WORD + r"){0,5}(?=[\x20]*(?:\n|$))",
+                    0.85),
+    )
+
+    def validate_value(self, text: str) -> bool | None:
+        if is_public_body(text) or _COMPANY.search(text):
+            return False
+        return None
