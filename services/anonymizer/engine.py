@@ -85,12 +85,24 @@ def resolve_overlaps(text: str, results: Sequence[RecognizerResult]) -> list[Rec
     return sorted(kept, key=lambda r: r.start)
 
 
+def _closes_inside(text: str, start: int, end: int, open_: str, close: str) -> bool:
+    """An opening bracket at `start` whose closing bracket is inside the span: keep it."""
+    return text[start] == open_ and close in text[start + 1:end]
+
+
+def _opens_inside(text: str, start: int, end: int, open_: str, close: str) -> bool:
+    """A closing bracket at `end - 1` that closes a bracket opened inside the span: keep it."""
+    return text[end - 1] == close and open_ in text[start:end - 1]
+
+
 def _trim(text: str, result: RecognizerResult) -> RecognizerResult | None:
     """Drop the punctuation and titles NER spans sometimes include, and spans that are mere labels."""
     start, end = result.start, result.end
-    while start < end and text[start] in _EDGE:
+    while end - start > 2 and text[start] == "(" and text[end - 1] == ")":
+        start, end = start + 1, end - 1
+    while start < end and text[start] in _EDGE and not _closes_inside(text, start, end, "(", ")"):
         start += 1
-    while end > start and text[end - 1] in _EDGE:
+    while end > start and text[end - 1] in _EDGE and not _opens_inside(text, start, end, "(", ")"):
         end -= 1
     if _is_ner(result) and result.entity_type == "PERSON":
         title = _TITLES.match(text[start:end])
