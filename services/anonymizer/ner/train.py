@@ -25,7 +25,7 @@ from . import lener, synthetic
 HERE = Path(__file__).parent
 CONFIG = HERE / "config.cfg"
 MODEL_NAME = "pt_llm4gov_ner"
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 
 
 def build_corpora(lener_dir: Path, work: Path, n_synth: int, n_synth_dev: int, heldout_frac: float,
