@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
