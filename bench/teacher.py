@@ -65,6 +65,8 @@ from typing import Any
 
 import httpx
 
+from shared.clients import wait_until_healthy
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATE = "2026-11-22"
 MACHINE = "2 vCPU, 24 GiB, CPU only"
@@ -111,17 +113,11 @@ def process(args: list[str], env: dict[str, str], log_path: Path, ready_url: str
     log = open(log_path, "ab")
     proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
                             stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout_s
     try:
-        while True:
-            try:
-                if httpx.get(ready_url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{args[1]} did not start:\n" + log_path.read_text(errors="replace")[-3000:])
-            time.sleep(0.25)
+        try:
+            wait_until_healthy(ready_url, timeout_s=timeout_s, path="", process=proc)
+        except (RuntimeError, TimeoutError):
+            raise RuntimeError(f"{args[1]} did not start:\n" + log_path.read_text(errors="replace")[-3000:]) from None
         yield proc
     finally:
         if proc.poll() is None:
