@@ -25,12 +25,25 @@ DATE = r"(?:\d{1,2}(?:º)?\s+de\s+" + MONTHS + r"\s+de\s+\d{4}|\d{1,2}/\d{1,2}/\
 
 class StreetRecognizer(BrPatternRecognizer):
     ENTITY = "LOCATION"
-    PATTERNS = (PatternSpec("street", r"(?<![\wÀ-ÿ])" + STREET_TYPES + r"[\x20]" + NAME, 0.9),)
+    PATTERNS = (PatternSpec("street", r"(?<![\wÀ-ÿ])" + STREET_TYPES + r"[\x20](?:" + PARTICLE + r"[\x20])?" + NAME,
+                            0.9),)
 
 
 class DistrictRecognizer(BrPatternRecognizer):
     ENTITY = "LOCATION"
     PATTERNS = (PatternSpec("district", r"(?<![\wÀ-ÿ])" + DISTRICT_TYPES + r"[\x20]" + NAME, 0.6),)
+
+
+class CompanyRecognizer(BrPatternRecognizer):
+    """ORGANIZATION: capitalised words ending in a company's legal form ("Consultoria Vale Verde ME",
+    "SAMPAIO & BASTOS INFORMÁTICA EIRELI", "Serra Dourada Construtora Ltda."). Scored above NER."""
+
+    ENTITY = "ORGANIZATION"
+    _WORD = r"(?!(?:O|A|Os|As|Ao|Aos|Na|No|Da|Do|De|Em|E|À)[\x20])[A-ZÀ-Ý0-9][\wÀ-ÿ'’.&-]+"
+    _JOIN = r"(?:[\x20](?:&|e|E|d[aeo]s?|D[AEO]S?)[\x20]|[\x20])"
+    _SUFFIX = r"(?:LTDA\.?|Ltda\.?|S\.A\.?|S/A|SA|ME|EPP|EIRELI|Eireli|Cia\.?)"
+    PATTERNS = (PatternSpec("company", r"(?<![\wÀ-ÿ])" + _WORD + r"(?:" + _JOIN + _WORD + r"){0,7}?[\x20]" + _SUFFIX
+                            + r"(?![\wÀ-ÿ])", 0.9),)
 
 
 class DateLineCityRecognizer(BrPatternRecognizer):

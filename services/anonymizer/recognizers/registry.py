@@ -28,7 +28,7 @@ import yaml
 from presidio_analyzer import EntityRecognizer
 
 from .base import BrPatternRecognizer, ContextSettings
-from .addresses import DateLineCityRecognizer, DistrictRecognizer, StreetRecognizer
+from .addresses import CompanyRecognizer, DateLineCityRecognizer, DistrictRecognizer, StreetRecognizer
 from .cep import BrCepRecognizer
 from .cnh import BrCnhRecognizer
 from .cnpj import BrCnpjRecognizer
@@ -56,7 +56,7 @@ RECOGNIZER_CLASSES: dict[str, type[BrPatternRecognizer]] = {
         BrTituloEleitorRecognizer, BrCnsRecognizer, BrCepRecognizer, BrPlacaRecognizer,
         BrProcessoCnjRecognizer, PhoneRecognizer, EmailRecognizer, IpRecognizer, UrlRecognizer,
         CreditCardRecognizer, DateTimeRecognizer, StreetRecognizer, DistrictRecognizer, DateLineCityRecognizer,
-        LabeledPersonRecognizer,
+        LabeledPersonRecognizer, CompanyRecognizer,
     )
 }
 

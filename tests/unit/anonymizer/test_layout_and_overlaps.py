@@ -56,3 +56,20 @@ def test_ner_span_clipped_to_its_longest_free_part() -> None:
     text = "Maria Souza CPF 529.982.247-25 Lima"
     out = resolve_overlaps(text, [_r("PERSON", 0, 35, 0.85, ner=True), _r("BR_CPF", 16, 30, 1.0)])
     assert [(r.entity_type, text[r.start:r.end]) for r in out] == [("PERSON", "Maria Souza CPF"), ("BR_CPF", "529.982.247-25")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Empregador: Consultoria Vale Verde ME – CNPJ", ("ORGANIZATION", "Consultoria Vale Verde ME")),
+    ("e SAMPAIO & BASTOS INFORMÁTICA EIRELI (CNPJ", ("ORGANIZATION", "SAMPAIO & BASTOS INFORMÁTICA EIRELI")),
+    ("Respeitosamente,\n\nXISTO HÉLDER CAMARGO ZANELLA\nAssistente Social", ("PERSON", "XISTO HÉLDER CAMARGO ZANELLA")),
+    ("cabíveis.\n\nNADIR AMORIM DA MOREIRA\nCoordenador-Geral", ("PERSON", "NADIR AMORIM DA MOREIRA")),
+    ("À Senhora OTÍLIA BETÂNIA CARDOSO DE CAMPOS\n", ("PERSON", "OTÍLIA BETÂNIA CARDOSO DE CAMPOS")),
+    ("Prezada Dirce,\nConforme combinado", ("PERSON", "Dirce")),
+    ("Local da infração: Av. do Sol, altura do nº 300", ("LOCATION", "Av. do Sol")),
+])
+def test_companies_signatures_and_forms_of_address(pii: PiiAnalyzer, text: str, expected: tuple[str, str]) -> None:
+    assert expected in spans(pii, text)
+
+
+def test_roles_after_forms_of_address_are_not_names(pii: PiiAnalyzer) -> None:
+    assert spans(pii, "Senhora Secretária, encaminho o pedido.") == []

@@ -62,12 +62,13 @@ def types_of(analyzer: AnalyzerEngine, text: str) -> set[str]:
 
 
 #: Layout-driven recognizers that complement NER: the street type, heading or form label is their context.
-LAYOUT_RECOGNIZERS = {"StreetRecognizer", "DistrictRecognizer", "DateLineCityRecognizer", "LabeledPersonRecognizer"}
+LAYOUT_RECOGNIZERS = {"StreetRecognizer", "DistrictRecognizer", "DateLineCityRecognizer", "LabeledPersonRecognizer",
+                      "CompanyRecognizer"}
 
 
 def test_shipped_configuration_covers_every_entity():
     recognizers = build_recognizers()
-    assert {e for r in recognizers for e in r.supported_entities} == ENTITIES | {"PERSON", "LOCATION"}
+    assert {e for r in recognizers for e in r.supported_entities} == ENTITIES | {"PERSON", "LOCATION", "ORGANIZATION"}
     for recognizer in recognizers:
         assert recognizer.supported_language == "pt"
         if type(recognizer).__name__ in LAYOUT_RECOGNIZERS:
