@@ -64,7 +64,7 @@ async def get_failures(job_id: str, service: Service, _: CanLabel) -> ItemFailur
 @router.get("/{job_id}/results", responses={**_ERRORS, 200: {"content": {"application/x-ndjson": {}}}},
             response_class=StreamingResponse, summary="Labeled items (JSONL, the seed's labeled format).")
 async def get_results(job_id: str, service: Service, _: CanLabel) -> StreamingResponse:
-    await run_in_threadpool(service._job, job_id)  # 404 before streaming starts
+    await run_in_threadpool(service.require_job, job_id)  # 404 before streaming starts
     return StreamingResponse(service.results(job_id), media_type="application/x-ndjson")
 
 

@@ -110,11 +110,12 @@ class LabelingService:
         return self.view(job.id)
 
     # --- read -------------------------------------------------------------------------------------
-    def _job(self, job_id: str) -> Job:
+    def require_job(self, job_id: str) -> Job:
+        """The labeling job, or 404."""
         return self.store.get(job_id, kind=JOB_KIND)
 
     def view(self, job_id: str | Job) -> LabelingJobView:
-        job = job_id if isinstance(job_id, Job) else self._job(job_id)
+        job = job_id if isinstance(job_id, Job) else self.require_job(job_id)
         counts = self.store.item_counts(job.id)
         used_in, used_out = self.store.usage_totals(job.id)
         teacher = TeacherSpec.model_validate(job.spec["teacher"])
@@ -136,28 +137,28 @@ class LabelingService:
         return [self.view(job) for job in self.store.list(JOB_KIND, state, limit)]
 
     def events(self, job_id: str, after: int) -> list[JobEventView]:
-        self._job(job_id)
+        self.require_job(job_id)
         return [JobEventView.model_validate(e.model_dump()) for e in self.store.events(job_id, after_id=after)]
 
     def failures(self, job_id: str) -> list[ItemFailure]:
-        self._job(job_id)
+        self.require_job(job_id)
         return [ItemFailure(index=i.idx, id=(i.result or {}).get("id"), error=i.error or "", attempts=i.attempts)
                 for i in iter_items(self.store, job_id, ItemState.FAILED)]
 
     def results(self, job_id: str) -> Iterator[bytes]:
         """Labeled items so far, in input order, as JSONL (the seed's format + mapping ids)."""
-        self._job(job_id)
+        self.require_job(job_id)
         for item in iter_items(self.store, job_id, ItemState.DONE):
             yield dump_jsonl([dataset_line(item)])
 
     # --- control ----------------------------------------------------------------------------------
     def cancel(self, job_id: str, principal: Principal) -> LabelingJobView:
-        self._job(job_id)
+        self.require_job(job_id)
         self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
         return self.view(job_id)
 
     def resume(self, job_id: str, principal: Principal) -> LabelingJobView:
-        job = self._job(job_id)
+        job = self.require_job(job_id)
         if job.state not in (JobState.PAUSED, JobState.FAILED):
             raise Conflict(f"Job '{job_id}' is {job.state}; only paused or failed jobs can be resumed.")
         retried = self.store.reset_failed_items(job_id)

@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.out.exists():
         shutil.rmtree(args.out)
     nlp.to_disk(args.out)
+    # The string store only records the training tokens (names and numbers from the corpora); the
+    # hash embeddings do not need it, so the shipped model carries none of the training text.
+    (args.out / "vocab" / "strings.json").write_text("[]", encoding="utf-8")
     print(f"saved {args.out} labels={labels} train_seconds={train_seconds:.0f}", flush=True)
 
 

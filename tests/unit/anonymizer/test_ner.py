@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,9 @@ def test_model_finds_clear_entities(model, text, expected):
 def test_model_leaves_plain_sentence_alone(model):
     doc = model("Atenciosamente, informamos que o prazo foi prorrogado até o fim do mês.")
     assert not [e for e in doc.ents if e.label_ == "PERSON"]
+
+
+def test_shipped_model_carries_no_training_text():
+    """The string store would list every training token (corpus names and numbers); it must be empty."""
+    strings = MODEL_DIR / "vocab" / "strings.json"
+    assert json.loads(strings.read_text(encoding="utf-8")) == []
