@@ -4,10 +4,13 @@
 # CUDA build is pulled in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS="${1:-anonymizer,teacher,dev}"
+EXTRAS="${1:-anonymizer,teacher,trainer,dev}"
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
+case ",${EXTRAS}," in
+  *,trainer,*) .venv/bin/python -m pip install -q "torch==2.13.0" ;;
+esac
 .venv/bin/python -m pip install -q -e ".[${EXTRAS}]"

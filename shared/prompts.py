@@ -1,0 +1,70 @@
+"""The student's prompt: one function used by the trainer (to build training examples) and by
+inference (to query the adapter it trained), so that both always agree.
+
+The format is plain text, not a chat template, so it works the same for base models that have no
+chat template (Gemma-3-270M) and instruct models (SmolLM2). The adapter manifest stores the
+`PromptSpec` a student was trained with; inference rebuilds prompts from it.
+
+A task-specific student does not need the teacher's long system prompt: `instruction_mode="compact"`
+replaces it with a short instruction derived from the task's schema (much shorter sequences, so
+faster training and inference); `"full"` keeps each record's system prompt as the seed did.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.records import user_prompt_text
+from shared.tasks import Task
+
+TEMPLATE = "llm4gov-v1"
+_INSTRUCTION_HEADER = "### Instrução\n"
+_DOCUMENT_HEADER = "\n### Documento\n"
+_ANSWER_HEADER = "\n### Resposta\n"
+
+
+class PromptSpec(BaseModel):
+    """How a student's prompts are built; stored in the adapter manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: Literal["llm4gov-v1"] = TEMPLATE
+    instruction_mode: Literal["full", "compact"] = "compact"
+    #: The instruction used for every document in compact mode (and when a record has no system prompt).
+    instruction: str = Field(default="", max_length=20_000)
+
+
+def compact_instruction(task: Task) -> str:
+    """A short instruction naming the task and its JSON fields (enum fields with their values)."""
+    fields = []
+    for name, schema in task.output_schema["properties"].items():
+        if "enum" in schema:
+            fields.append(f"{name} ({'|'.join(schema['enum'])})")
+        else:
+            fields.append(name)
+    return f"Tarefa: {task.name}. Responda só com JSON com os campos: {', '.join(fields)}."
+
+
+def prompt_spec_for(task: Task, instruction_mode: Literal["full", "compact"]) -> PromptSpec:
+    """The prompt spec a new student of `task` is trained with."""
+    instruction = compact_instruction(task) if instruction_mode == "compact" else task.instruction
+    return PromptSpec(instruction_mode=instruction_mode, instruction=instruction)
+
+
+def build_prompt(spec: PromptSpec, user_prompt: str | dict[str, Any], system_prompt: str | None = None) -> str:
+    """The text the student continues with its JSON answer."""
+    if spec.instruction_mode == "full" and system_prompt:
+        instruction = system_prompt
+    else:
+        instruction = spec.instruction
+    return (f"{_INSTRUCTION_HEADER}{instruction.strip()}{_DOCUMENT_HEADER}{user_prompt_text(user_prompt).strip()}"
+            f"{_ANSWER_HEADER}")
+
+
+def build_completion(output: dict[str, Any]) -> str:
+    """The answer the student learns to produce: compact JSON in the schema's field order (the
+    caller appends the tokenizer's end-of-sequence token)."""
+    return json.dumps(output, ensure_ascii=False, separators=(", ", ": "))

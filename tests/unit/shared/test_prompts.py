@@ -1,0 +1,45 @@
+"""The student prompt shared by trainer and inference."""
+
+from __future__ import annotations
+
+import json
+
+from shared.prompts import PromptSpec, build_completion, build_prompt, compact_instruction, prompt_spec_for
+from shared.tasks import Task
+
+TASK = Task.from_example("severity", {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA|CRITICA",
+                                      "explanation": "..."}, instruction="Você é um analista de risco. " * 40)
+
+
+def test_compact_instruction_names_fields_and_enum_values() -> None:
+    text = compact_instruction(TASK)
+    assert "severity" in text and "severity_level (BAIXA|MEDIA|ALTA|CRITICA)" in text
+    assert "document_id" in text and "explanation" in text
+    assert len(text) < len(TASK.instruction) / 5
+
+
+def test_compact_prompt_ignores_the_record_system_prompt() -> None:
+    spec = prompt_spec_for(TASK, "compact")
+    prompt = build_prompt(spec, {"document_id": "D1", "texto": "Falha no servidor."}, "long system prompt")
+    assert "long system prompt" not in prompt and spec.instruction in prompt
+    assert '{"document_id": "D1", "texto": "Falha no servidor."}' in prompt
+    assert prompt.endswith("### Resposta\n")
+
+
+def test_full_prompt_uses_the_record_system_prompt_or_the_task_instruction() -> None:
+    spec = prompt_spec_for(TASK, "full")
+    assert "Instrução\nsistema próprio\n" in build_prompt(spec, "texto", "sistema próprio")
+    assert TASK.instruction.strip() in build_prompt(spec, "texto", None)
+
+
+def test_spec_round_trips_through_a_manifest_and_builds_the_same_prompt() -> None:
+    spec = prompt_spec_for(TASK, "compact")
+    again = PromptSpec.model_validate(json.loads(spec.model_dump_json()))
+    assert build_prompt(again, "doc") == build_prompt(spec, "doc")
+
+
+def test_completion_is_json_in_field_order() -> None:
+    output = {"document_id": "D1", "severity_level": "ALTA", "explanation": "Ação imediata."}
+    text = build_completion(output)
+    assert json.loads(text) == output and text.index("severity_level") < text.index("explanation")
+    assert "Ação" in text  # not \\u-escaped: fewer tokens
