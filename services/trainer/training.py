@@ -1,0 +1,200 @@
+"""The student's training core: tokenized examples with the loss on the completion only, a 4-bit
+(QLoRA) or full-precision (LoRA) base model with a PEFT adapter, checkpoints a restarted run resumes
+from, and greedy batched generation for validation.
+
+Prompts come from `shared.prompts`, the function inference reuses, so a student is queried exactly
+as it was trained. Runs on CPU (bitsandbytes 4-bit works there) and on GPU unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+from transformers import (AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, PreTrainedModel,
+                          PreTrainedTokenizerBase, Trainer, TrainerCallback, TrainingArguments)
+from transformers.trainer_utils import get_last_checkpoint
+
+from shared.prompts import PromptSpec, build_completion, build_prompt
+from shared.records import Record
+from shared.tasks import Task
+
+Method = Literal["qlora", "lora"]
+_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+@dataclass
+class Hyperparameters:
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    #: None: every attention and MLP projection the model has.
+    target_modules: list[str] | None = None
+    epochs: float = 3.0
+    max_steps: int | None = None
+    learning_rate: float = 2e-4
+    batch_size: int = 4
+    gradient_accumulation: int = 1
+    max_seq_length: int = 1024
+    seed: int = 42
+    save_steps: int = 50
+
+
+@dataclass
+class TrainResult:
+    adapter_dir: Path
+    global_step: int
+    train_loss: float
+    runtime_s: float
+    tokens_seen: int
+    resumed_from: int | None
+    log_history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, tokenizer: PreTrainedTokenizerBase,
+                   max_seq_length: int) -> list[dict[str, list[int]]]:
+    """Token ids and labels per labeled record; prompt tokens are masked (-100) so the loss is on the
+    answer only. A prompt too long is cut from the left so the answer always fits."""
+    examples = []
+    for index, record in enumerate(records):
+        if record.teacher_output is None:
+            raise ValueError(f"record {index} has no teacher_output")
+        output = task.validate_output(record.teacher_output)
+        prompt_ids = tokenizer(build_prompt(spec, record.user_prompt, record.system_prompt),
+                               add_special_tokens=False)["input_ids"]
+        if tokenizer.bos_token_id is not None:
+            prompt_ids = [tokenizer.bos_token_id, *prompt_ids]
+        completion_ids = [*tokenizer(build_completion(output), add_special_tokens=False)["input_ids"],
+                          tokenizer.eos_token_id]
+        if len(completion_ids) >= max_seq_length:
+            raise ValueError(f"record {index}: the answer alone is {len(completion_ids)} tokens, over "
+                             f"max_seq_length {max_seq_length}")
+        prompt_ids = prompt_ids[-(max_seq_length - len(completion_ids)):]
+        examples.append({"input_ids": prompt_ids + completion_ids,
+                         "labels": [-100] * len(prompt_ids) + completion_ids})
+    return examples
+
+
+class PaddingCollator:
+    """Pads each batch to its own longest example (right side): no compute on padding to a fixed length."""
+
+    def __init__(self, pad_token_id: int) -> None:
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+        width = max(len(x["input_ids"]) for x in batch)
+
+        def pad(values: list[int], fill: int) -> list[int]:
+            return values + [fill] * (width - len(values))
+
+        return {"input_ids": torch.tensor([pad(x["input_ids"], self.pad_token_id) for x in batch]),
+                "labels": torch.tensor([pad(x["labels"], -100) for x in batch]),
+                "attention_mask": torch.tensor([pad([1] * len(x["input_ids"]), 0) for x in batch])}
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_base_model(path: str | Path, method: Method) -> PreTrainedModel:
+    """The frozen base: nf4 4-bit with double quantization for QLoRA, full precision for LoRA."""
+    cuda = torch.cuda.is_available()
+    compute = torch.bfloat16 if (cuda and torch.cuda.is_bf16_supported()) or not cuda else torch.float16
+    if method == "qlora":
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute,
+                                   bnb_4bit_use_double_quant=True)
+        model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=quant,
+                                                     device_map="auto" if cuda else "cpu")
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=cuda)
+    return AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.bfloat16 if cuda else torch.float32,
+                                                device_map="auto" if cuda else "cpu")
+
+
+def target_modules_of(model: PreTrainedModel, wanted: list[str] | None) -> list[str]:
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    chosen = [m for m in (wanted or _PROJECTIONS) if m in names]
+    if not chosen:
+        raise ValueError(f"none of the target modules {wanted or list(_PROJECTIONS)} exist in the model")
+    return chosen
+
+
+def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: PromptSpec, hp: Hyperparameters,
+          output_dir: Path, method: Method = "qlora", tokenizer_path: str | Path | None = None, resume: bool = True,
+          callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
+    """Fine-tune an adapter; checkpoints go to `output_dir/checkpoints` and a rerun with the same
+    output_dir continues from the last one. The adapter is saved to `output_dir/adapter`."""
+    tokenizer = load_tokenizer(tokenizer_path or base_model)
+    examples = build_examples(task, records, spec, tokenizer, hp.max_seq_length)
+    model = load_base_model(base_model, method)
+    model = get_peft_model(model, LoraConfig(r=hp.r, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
+                                             target_modules=target_modules_of(model, hp.target_modules),
+                                             task_type="CAUSAL_LM"))
+    checkpoints = Path(output_dir) / "checkpoints"
+    last = get_last_checkpoint(str(checkpoints)) if resume and checkpoints.is_dir() else None
+    args = TrainingArguments(
+        output_dir=str(checkpoints), per_device_train_batch_size=hp.batch_size,
+        gradient_accumulation_steps=hp.gradient_accumulation, learning_rate=hp.learning_rate,
+        num_train_epochs=hp.epochs, max_steps=hp.max_steps or -1, seed=hp.seed, data_seed=hp.seed,
+        save_strategy="steps", save_steps=hp.save_steps, save_total_limit=2, logging_steps=1, report_to=[],
+        use_cpu=not torch.cuda.is_available(), remove_unused_columns=False, train_sampling_strategy="group_by_length",
+        dataloader_num_workers=0, lr_scheduler_type="linear", warmup_steps=0, disable_tqdm=True)
+    trainer = Trainer(model=model, args=args, train_dataset=_ListDataset(examples),
+                      data_collator=PaddingCollator(tokenizer.pad_token_id), callbacks=list(callbacks))
+    started = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=last)
+    runtime = time.perf_counter() - started
+    adapter_dir = Path(output_dir) / "adapter"
+    model.save_pretrained(str(adapter_dir))
+    tokenizer.save_pretrained(str(adapter_dir))
+    steps_per_epoch = max(1, math.ceil(len(examples) / (hp.batch_size * hp.gradient_accumulation)))
+    epochs_done = trainer.state.global_step / steps_per_epoch
+    tokens = int(sum(len(x["input_ids"]) for x in examples) * epochs_done)
+    return TrainResult(adapter_dir=adapter_dir, global_step=trainer.state.global_step,
+                       train_loss=float(output.training_loss), runtime_s=runtime, tokens_seen=tokens,
+                       resumed_from=int(last.rsplit("-", 1)[-1]) if last else None,
+                       log_history=list(trainer.state.log_history))
+
+
+class _ListDataset(torch.utils.data.Dataset):  # type: ignore[type-arg]
+    """Pre-tokenized examples; `lengths` lets the trainer group similar lengths into a batch."""
+
+    def __init__(self, examples: list[dict[str, list[int]]]) -> None:
+        self.examples = examples
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, list[int]]:
+        return self.examples[index]
+
+
+@torch.inference_mode()
+def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
+             max_new_tokens: int, batch_size: int = 8) -> list[str]:
+    """Greedy continuations (decoded, special tokens dropped), batched with left padding."""
+    model.eval()
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    outputs: list[str] = []
+    try:
+        for start in range(0, len(prompts), batch_size):
+            chunk = list(prompts[start:start + batch_size])
+            ids = [([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else [])
+                   + tokenizer(p, add_special_tokens=False)["input_ids"] for p in chunk]
+            enc = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
+            enc = {k: v.to(model.device) for k, v in enc.items()}
+            generated = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
+                                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+            for row in generated[:, enc["input_ids"].shape[1]:]:
+                outputs.append(tokenizer.decode(row, skip_special_tokens=True))
+    finally:
+        tokenizer.padding_side = side
+    return outputs

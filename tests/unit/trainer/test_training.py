@@ -1,0 +1,134 @@
+"""The training core on a tiny random Llama built at test time: completion-only labels, LoRA and
+real 4-bit QLoRA steps on CPU, resume from a checkpoint, batched generation."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast  # noqa: E402
+
+from services.trainer.training import (Hyperparameters, build_examples, generate, load_base_model,  # noqa: E402
+                                       load_tokenizer, train)
+from shared.prompts import build_prompt, prompt_spec_for  # noqa: E402
+from shared.records import Record  # noqa: E402
+from shared.tasks import Task  # noqa: E402
+
+TASK = Task.from_example("severity", {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA",
+                                      "explanation": "..."}, instruction="Classifique o documento.")
+WORDS = {"BAIXA": "rotina", "MEDIA": "atraso", "ALTA": "incêndio"}
+
+
+def _records(n: int) -> list[Record]:
+    rng = random.Random(7)
+    records = []
+    for i in range(n):
+        level = ["BAIXA", "MEDIA", "ALTA"][i % 3]
+        text = f"Relato {i}: houve {WORDS[level]} no setor {rng.randint(1, 9)}."
+        records.append(Record(system_prompt=TASK.instruction, user_prompt={"document_id": f"D{i}", "texto": text},
+                              teacher_output={"document_id": f"D{i}", "severity_level": level,
+                                              "explanation": f"Evento de {WORDS[level]}."}))
+    return records
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random Llama (hidden 64, 2 layers, head_dim 32) and a BPE tokenizer trained on the fly."""
+    path = tmp_path_factory.mktemp("tiny-llama")
+    spec = prompt_spec_for(TASK, "compact")
+    corpus = [build_prompt(spec, r.user_prompt) + json.dumps(r.teacher_output, ensure_ascii=False)
+              for r in _records(60)]
+    core = Tokenizer(models.BPE(unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.train_from_iterator(corpus, trainers.BpeTrainer(
+        vocab_size=400, special_tokens=["<unk>", "<s>", "</s>", "<pad>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    from tokenizers import decoders
+
+    core.decoder = decoders.ByteLevel()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>",
+                                        pad_token="<pad>", unk_token="<unk>")
+    tokenizer.save_pretrained(path)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=2, num_key_value_heads=2, head_dim=32, max_position_embeddings=512,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(path)
+    return path
+
+
+def test_examples_mask_the_prompt_and_end_with_eos(tiny_model: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model)
+    records = _records(3)
+    examples = build_examples(TASK, records, prompt_spec_for(TASK, "compact"), tokenizer, 512)
+    for example, record in zip(examples, records):
+        ids, labels = example["input_ids"], example["labels"]
+        answer = [i for i, label in enumerate(labels) if label != -100]
+        assert answer and answer == list(range(answer[0], len(ids)))  # one block, at the end
+        assert [ids[i] for i in answer] == [labels[i] for i in answer]
+        assert ids[-1] == tokenizer.eos_token_id and ids[0] == tokenizer.bos_token_id
+        decoded = tokenizer.decode(ids[answer[0]:-1])
+        assert json.loads(decoded) == record.teacher_output
+
+
+def test_long_prompts_are_cut_from_the_left_and_oversized_answers_refused(tiny_model: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model)
+    spec = prompt_spec_for(TASK, "compact")
+    full = build_examples(TASK, _records(1), spec, tokenizer, 512)[0]
+    answer_len = sum(1 for label in full["labels"] if label != -100)
+    cut = build_examples(TASK, _records(1), spec, tokenizer, answer_len + 5)[0]
+    assert len(cut["input_ids"]) == answer_len + 5 and cut["input_ids"][-answer_len:] == full["input_ids"][-answer_len:]
+    with pytest.raises(ValueError, match="answer alone"):
+        build_examples(TASK, _records(1), spec, tokenizer, answer_len)
+
+
+@pytest.mark.parametrize("method", ["lora", "qlora"])
+def test_a_few_steps_train_and_save_an_adapter(tiny_model: Path, tmp_path: Path, method: str) -> None:
+    hp = Hyperparameters(r=4, alpha=8, max_steps=4, batch_size=4, learning_rate=1e-3, save_steps=10)
+    result = train(tiny_model, TASK, _records(16), prompt_spec_for(TASK, "compact"), hp, tmp_path, method)
+    assert result.global_step == 4 and math.isfinite(result.train_loss) and result.tokens_seen > 0
+    assert (result.adapter_dir / "adapter_config.json").is_file()
+    assert (result.adapter_dir / "adapter_model.safetensors").is_file()
+    config = json.loads((result.adapter_dir / "adapter_config.json").read_text())
+    assert config["r"] == 4 and set(config["target_modules"]) >= {"q_proj", "v_proj", "down_proj"}
+    losses = [e["loss"] for e in result.log_history if "loss" in e]
+    assert len(losses) == 4
+
+
+def test_qlora_base_is_really_4bit(tiny_model: Path) -> None:
+    import bitsandbytes as bnb
+
+    model = load_base_model(tiny_model, "qlora")
+    layers = [m for name, m in model.named_modules() if name.endswith("q_proj")]
+    assert layers and all(isinstance(m, bnb.nn.Linear4bit) for m in layers)
+    assert layers[0].weight.quant_type == "nf4"
+
+
+def test_a_rerun_resumes_from_the_last_checkpoint(tiny_model: Path, tmp_path: Path) -> None:
+    spec = prompt_spec_for(TASK, "compact")
+    first = train(tiny_model, TASK, _records(16), spec, Hyperparameters(r=4, max_steps=4, save_steps=2), tmp_path,
+                  "lora")
+    assert first.resumed_from is None and (tmp_path / "checkpoints" / "checkpoint-4").is_dir()
+    second = train(tiny_model, TASK, _records(16), spec, Hyperparameters(r=4, max_steps=6, save_steps=2), tmp_path,
+                   "lora")
+    assert second.resumed_from == 4 and second.global_step == 6
+    logged_steps = [e["step"] for e in second.log_history if "loss" in e]
+    assert logged_steps[-2:] == [5, 6]
+
+
+def test_generate_returns_one_continuation_per_prompt(tiny_model: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model)
+    model = load_base_model(tiny_model, "lora")
+    spec = prompt_spec_for(TASK, "compact")
+    prompts = [build_prompt(spec, r.user_prompt) for r in _records(5)]
+    out = generate(model, tokenizer, prompts, max_new_tokens=6, batch_size=2)
+    assert len(out) == 5 and all(isinstance(o, str) for o in out)
+    assert tokenizer.padding_side == "right"  # restored
