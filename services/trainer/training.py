@@ -23,6 +23,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from shared.prompts import PromptSpec, build_completion, build_prompt
 from shared.records import Record
+from shared.scoring import score_outputs
 from shared.tasks import Task
 
 Method = Literal["qlora", "lora"]
@@ -198,3 +199,13 @@ def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts
     finally:
         tokenizer.padding_side = side
     return outputs
+
+
+def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task, records: Sequence[Record],
+             spec: PromptSpec, max_new_tokens: int = 256, batch_size: int = 8) -> dict[str, Any]:
+    """Generate for held-out records and score against their teacher outputs (shared.scoring): the
+    figures stored in the adapter manifest and compared by the registry's if-better gate."""
+    prompts = [build_prompt(spec, r.user_prompt, r.system_prompt) for r in records]
+    generations = generate(model, tokenizer, prompts, max_new_tokens, batch_size)
+    references = [r.teacher_output or {} for r in records]
+    return score_outputs(task, references, generations)

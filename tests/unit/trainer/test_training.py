@@ -132,3 +132,17 @@ def test_generate_returns_one_continuation_per_prompt(tiny_model: Path) -> None:
     out = generate(model, tokenizer, prompts, max_new_tokens=6, batch_size=2)
     assert len(out) == 5 and all(isinstance(o, str) for o in out)
     assert tokenizer.padding_side == "right"  # restored
+
+
+def test_evaluate_scores_generations_against_teacher_labels(tiny_model: Path, tmp_path: Path) -> None:
+    from peft import PeftModel
+
+    from services.trainer.training import evaluate
+
+    spec = prompt_spec_for(TASK, "compact")
+    result = train(tiny_model, TASK, _records(12), spec, Hyperparameters(r=4, max_steps=2), tmp_path, "lora")
+    model = PeftModel.from_pretrained(load_base_model(tiny_model, "lora"), str(result.adapter_dir))
+    held_out = _records(15)[12:]
+    scores = evaluate(model, load_tokenizer(result.adapter_dir), TASK, held_out, spec, max_new_tokens=8)
+    assert scores["n"] == 3 and set(scores["fields"]) == {"severity_level"}
+    assert 0.0 <= scores["json_valid_rate"] <= 1.0 and scores["fields"]["severity_level"]["confusion_matrix"]
