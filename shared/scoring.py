@@ -36,7 +36,8 @@ def classification_report(labels: Sequence[str], predicted: Sequence[str | None]
     for ref, pred in zip(labels, predicted):
         if pred is not None:
             matrix[index[ref]][index[pred]] += 1
-    per_class = {}
+    per_class: dict[str, dict[str, float | int]] = {}
+    f1_sum = 0.0
     for c in classes:
         i = index[c]
         tp = matrix[i][i]
@@ -44,11 +45,12 @@ def classification_report(labels: Sequence[str], predicted: Sequence[str | None]
         predicted_as = sum(row[i] for row in matrix)
         precision, recall = _ratio(tp, predicted_as), _ratio(tp, support)
         f1 = _ratio(2 * precision * recall, precision + recall)
+        f1_sum += f1
         per_class[c] = {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
                         "support": support}
     correct = sum(1 for ref, pred in zip(labels, predicted) if ref == pred)
     return {"accuracy": round(correct / len(labels), 4),
-            "macro_f1": round(sum(v["f1"] for v in per_class.values()) / len(classes), 4),
+            "macro_f1": round(f1_sum / len(classes), 4),
             "per_class": per_class,
             "confusion_matrix": {"classes": classes, "matrix": matrix},
             "unparsed": sum(1 for p in predicted if p is None)}
@@ -98,6 +100,6 @@ def primary_score(metrics: dict[str, Any]) -> tuple[float, float]:
     (a missing figure counts as -1, below any measured one)."""
     def value(key: str) -> float:
         v = metrics.get(key)
-        return float(v) if isinstance(v, (int, float)) else -1.0
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else -1.0
 
     return value("macro_f1"), value("agreement")

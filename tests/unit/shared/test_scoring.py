@@ -62,3 +62,21 @@ def test_primary_score_orders_by_macro_f1_then_agreement() -> None:
     assert primary_score({"macro_f1": 0.6, "agreement": 0.5}) > primary_score({"macro_f1": 0.5, "agreement": 0.9})
     assert primary_score({"macro_f1": 0.5, "agreement": 0.6}) > primary_score({"macro_f1": 0.5, "agreement": 0.4})
     assert primary_score({}) == (-1.0, -1.0) < primary_score({"macro_f1": 0.0, "agreement": 0.0})
+
+
+def test_non_string_or_missing_label_counts_as_unparsed() -> None:
+    references = [{"severity_level": "ALTA"}, {"severity_level": "BAIXA"}, {"severity_level": "BAIXA"}]
+    generations = ['{"severity_level": 3}', '["BAIXA"]', '{"document_id": "D2"}']
+    scores = score_outputs(TASK, references, generations)
+    assert scores["json_valid_rate"] == round(2 / 3, 4) and scores["schema_valid_rate"] == 0.0
+    field = scores["fields"]["severity_level"]
+    assert field["unparsed"] == 3 and field["accuracy"] == 0.0 and scores["agreement"] == 0.0
+    # None predictions add no column: only the reference classes appear, with all-zero rows
+    assert field["confusion_matrix"] == {"classes": ["ALTA", "BAIXA"], "matrix": [[0, 0], [0, 0]]}
+    assert field["macro_f1"] == 0.0
+
+
+def test_perfect_predictions_score_one() -> None:
+    report = classification_report(["X", "Y", "Y"], ["X", "Y", "Y"])
+    assert report["accuracy"] == 1.0 and report["macro_f1"] == 1.0 and report["unparsed"] == 0
+    assert report["per_class"]["Y"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}
