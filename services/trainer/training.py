@@ -60,12 +60,13 @@ class TrainResult:
 
 def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, tokenizer: PreTrainedTokenizerBase,
                    max_seq_length: int) -> list[dict[str, list[int]]]:
-    """Token ids and labels per labeled record; prompt tokens are masked (-100) so the loss is on the
-    answer only. A prompt too long is cut from the left so the answer always fits."""
+    """Token ids and labels per labeled record (records without teacher_output are skipped); prompt
+    tokens are masked (-100) so the loss is on the answer only. A prompt too long is cut from the left
+    so the answer always fits; an answer that leaves no room for any prompt token is refused."""
     examples = []
     for index, record in enumerate(records):
-        if record.teacher_output is None:
-            raise ValueError(f"record {index} has no teacher_output")
+        if record.teacher_output is None:  # unlabeled: nothing to learn from
+            continue
         output = task.validate_output(record.teacher_output)
         prompt_ids = tokenizer(build_prompt(spec, record.user_prompt, record.system_prompt),
                                add_special_tokens=False)["input_ids"]
@@ -106,18 +107,23 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def load_base_model(path: str | Path, method: Method) -> PreTrainedModel:
-    """The frozen base: nf4 4-bit with double quantization for QLoRA, full precision for LoRA."""
+def load_base_model(path: str | Path, method: Method, dtype: torch.dtype | None = None) -> PreTrainedModel:
+    """The frozen base: nf4 4-bit with double quantization for QLoRA, full precision for LoRA.
+
+    `dtype` overrides the LoRA weights' dtype and the QLoRA compute dtype; by default bf16 where the
+    GPU supports it, float32 otherwise (CPU and GPUs without bf16)."""
     cuda = torch.cuda.is_available()
-    compute = torch.bfloat16 if (cuda and torch.cuda.is_bf16_supported()) or not cuda else torch.float16
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+    chosen = dtype or (torch.bfloat16 if bf16 else torch.float32)
+    device_map = "auto" if cuda else "cpu"
     if method == "qlora":
-        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=compute,
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=chosen,
                                    bnb_4bit_use_double_quant=True)
-        model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=quant,
-                                                     device_map="auto" if cuda else "cpu")
+        model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=quant, device_map=device_map)
         return prepare_model_for_kbit_training(model, use_gradient_checkpointing=cuda)
-    return AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.bfloat16 if cuda else torch.float32,
-                                                device_map="auto" if cuda else "cpu")
+    if method != "lora":
+        raise ValueError(f"unknown method {method!r}: use 'qlora' or 'lora'")
+    return AutoModelForCausalLM.from_pretrained(str(path), dtype=chosen, device_map=device_map)
 
 
 def target_modules_of(model: PreTrainedModel, wanted: list[str] | None) -> list[str]:
@@ -135,6 +141,8 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
     output_dir continues from the last one. The adapter is saved to `output_dir/adapter`."""
     tokenizer = load_tokenizer(tokenizer_path or base_model)
     examples = build_examples(task, records, spec, tokenizer, hp.max_seq_length)
+    if not examples:
+        raise ValueError("no record has a teacher_output: nothing to train on")
     model = load_base_model(base_model, method)
     model = get_peft_model(model, LoraConfig(r=hp.r, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
                                              target_modules=target_modules_of(model, hp.target_modules),

@@ -90,10 +90,25 @@ def test_long_prompts_are_cut_from_the_left_and_oversized_answers_refused(tiny_m
         build_examples(TASK, _records(1), spec, tokenizer, answer_len)
 
 
+def test_unlabeled_records_are_skipped_and_training_needs_one_label(tiny_model: Path, tmp_path: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model)
+    spec = prompt_spec_for(TASK, "compact")
+    records = _records(3)
+    unlabeled = [r.model_copy(update={"teacher_output": None}) for r in records]
+    assert len(build_examples(TASK, [unlabeled[0], records[1], unlabeled[2]], spec, tokenizer, 512)) == 1
+    with pytest.raises(ValueError, match="teacher_output"):
+        train(tiny_model, TASK, unlabeled, spec, Hyperparameters(max_steps=1), tmp_path, "lora")
+
+
+def test_lora_base_dtype_can_be_chosen(tiny_model: Path) -> None:
+    assert next(load_base_model(tiny_model, "lora").parameters()).dtype == torch.float32
+    assert next(load_base_model(tiny_model, "lora", dtype=torch.bfloat16).parameters()).dtype == torch.bfloat16
+
+
 @pytest.mark.parametrize("method", ["lora", "qlora"])
 def test_a_few_steps_train_and_save_an_adapter(tiny_model: Path, tmp_path: Path, method: str) -> None:
     hp = Hyperparameters(r=4, alpha=8, max_steps=4, batch_size=4, learning_rate=1e-3, save_steps=10)
-    result = train(tiny_model, TASK, _records(16), prompt_spec_for(TASK, "compact"), hp, tmp_path, method)
+    result = train(tiny_model, TASK, _records(24), prompt_spec_for(TASK, "compact"), hp, tmp_path, method)
     assert result.global_step == 4 and math.isfinite(result.train_loss) and result.tokens_seen > 0
     assert (result.adapter_dir / "adapter_config.json").is_file()
     assert (result.adapter_dir / "adapter_model.safetensors").is_file()
