@@ -107,14 +107,21 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     return tokenizer
 
 
-def load_base_model(path: str | Path, method: Method, dtype: torch.dtype | None = None) -> PreTrainedModel:
-    """The frozen base: nf4 4-bit with double quantization for QLoRA, full precision for LoRA.
+def default_compute_dtype() -> torch.dtype:
+    """bf16 where the hardware computes it natively (GPUs with bf16; CPUs with AVX512-BF16/AMX, where
+    it is ~1.6x faster and lighter than float32 on our machines), float32 elsewhere."""
+    if torch.cuda.is_available():
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
 
-    `dtype` overrides the LoRA weights' dtype and the QLoRA compute dtype; by default bf16 where the
-    GPU supports it, float32 otherwise (CPU and GPUs without bf16)."""
+
+def load_base_model(path: str | Path, method: Method, dtype: torch.dtype | None = None) -> PreTrainedModel:
+    """The frozen base: nf4 4-bit with double quantization for QLoRA, 16/32-bit weights for LoRA.
+
+    `dtype` is the LoRA base's weight dtype and the QLoRA compute dtype (default:
+    `default_compute_dtype()`)."""
     cuda = torch.cuda.is_available()
-    bf16 = cuda and torch.cuda.is_bf16_supported()
-    chosen = dtype or (torch.bfloat16 if bf16 else torch.float32)
+    chosen = dtype or default_compute_dtype()
     device_map = "auto" if cuda else "cpu"
     if method == "qlora":
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=chosen,
@@ -143,7 +150,8 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
     examples = build_examples(task, records, spec, tokenizer, hp.max_seq_length)
     if not examples:
         raise ValueError("no record has a teacher_output: nothing to train on")
-    model = load_base_model(base_model, method)
+    compute_dtype = default_compute_dtype()
+    model = load_base_model(base_model, method, compute_dtype)
     model = get_peft_model(model, LoraConfig(r=hp.r, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
                                              target_modules=target_modules_of(model, hp.target_modules),
                                              task_type="CAUSAL_LM"))
@@ -154,7 +162,8 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
         gradient_accumulation_steps=hp.gradient_accumulation, learning_rate=hp.learning_rate,
         num_train_epochs=hp.epochs, max_steps=hp.max_steps or -1, seed=hp.seed, data_seed=hp.seed,
         save_strategy="steps", save_steps=hp.save_steps, save_total_limit=2, logging_steps=1, report_to=[],
-        use_cpu=not torch.cuda.is_available(), remove_unused_columns=False, train_sampling_strategy="group_by_length",
+        use_cpu=not torch.cuda.is_available(), bf16=compute_dtype == torch.bfloat16, remove_unused_columns=False,
+        train_sampling_strategy="group_by_length",
         dataloader_num_workers=0, lr_scheduler_type="linear", warmup_steps=0, disable_tqdm=True)
     trainer = Trainer(model=model, args=args, train_dataset=_ListDataset(examples),
                       data_collator=PaddingCollator(tokenizer.pad_token_id), callbacks=list(callbacks))

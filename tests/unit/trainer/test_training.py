@@ -15,8 +15,8 @@ torch = pytest.importorskip("torch")
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast  # noqa: E402
 
-from services.trainer.training import (Hyperparameters, build_examples, generate, load_base_model,  # noqa: E402
-                                       load_tokenizer, train)
+from services.trainer.training import (Hyperparameters, build_examples, default_compute_dtype,  # noqa: E402
+                                       generate, load_base_model, load_tokenizer, train)
 from shared.prompts import build_prompt, prompt_spec_for  # noqa: E402
 from shared.records import Record  # noqa: E402
 from shared.tasks import Task  # noqa: E402
@@ -101,7 +101,8 @@ def test_unlabeled_records_are_skipped_and_training_needs_one_label(tiny_model: 
 
 
 def test_lora_base_dtype_can_be_chosen(tiny_model: Path) -> None:
-    assert next(load_base_model(tiny_model, "lora").parameters()).dtype == torch.float32
+    assert next(load_base_model(tiny_model, "lora").parameters()).dtype == default_compute_dtype()
+    assert next(load_base_model(tiny_model, "lora", dtype=torch.float32).parameters()).dtype == torch.float32
     assert next(load_base_model(tiny_model, "lora", dtype=torch.bfloat16).parameters()).dtype == torch.bfloat16
 
 
