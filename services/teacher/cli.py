@@ -34,8 +34,9 @@ from shared.keys import derive_fernet, load_master_key
 from shared.metrics import create_service_metrics
 from shared.records import parse_records
 from shared.storage import create_object_store
+from shared.tasks import TaskSpec
 from services.teacher.metrics import TeacherMetrics
-from services.teacher.protocol import CreateLabelingJob, DatasetSpec, ExecutionSpec, TaskSpec, TeacherSpec
+from services.teacher.protocol import CreateLabelingJob, DatasetSpec, ExecutionSpec, TeacherSpec
 from services.teacher.runner import LabelingRunner, RunnerContext, dataset_line, iter_items
 from services.teacher.service import LabelingService
 from services.teacher.settings import TeacherSettings

@@ -9,26 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from shared.jobstore import JobState
 from shared.records import Record
+from shared.tasks import TaskSpec
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class TaskSpec(_Strict):
-    """The task: an output structure example (seed style) or a JSON Schema, and an instruction."""
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    instruction: str | None = Field(default=None, description="Used when a record has no system_prompt.")
-    structure_example: dict[str, Any] | None = Field(default=None, description="Like structure_example.json.")
-    output_schema: dict[str, Any] | None = None
-    label_fields: list[str] | None = None
-
-    @model_validator(mode="after")
-    def _one_structure(self) -> "TaskSpec":
-        if (self.structure_example is None) == (self.output_schema is None):
-            raise ValueError("give exactly one of 'structure_example' or 'output_schema'")
-        return self
 
 
 class TeacherSpec(_Strict):

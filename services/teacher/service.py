@@ -14,9 +14,9 @@ from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unproc
 from shared.jobstore import ItemState, Job, JobState, JobStore
 from shared.records import Record, RecordsError, dump_jsonl, parse_records, user_prompt_text
 from shared.storage import ObjectNotFound, ObjectStore
-from shared.tasks import SchemaError, Task
+from shared.tasks import SchemaError, Task, TaskSpec
 from services.teacher.protocol import (CreateLabelingJob, Estimate, ItemFailure, JobEventView, LabelingJobView,
-                                       Progress, TaskSpec, TeacherSpec)
+                                       Progress, TeacherSpec)
 from services.teacher.runner import RunnerContext, cost_of, dataset_line, encrypt_payload, iter_items
 from services.teacher.settings import TeacherOptions
 from services.teacher.worker import JOB_KIND
@@ -27,15 +27,9 @@ CHARS_PER_TOKEN = 4
 
 def build_task(spec: TaskSpec) -> Task:
     try:
-        if spec.structure_example is not None:
-            return Task.from_example(spec.name, spec.structure_example, spec.instruction or "",
-                                     spec.label_fields or [])
-        return Task(name=spec.name, instruction=spec.instruction or "", output_schema=spec.output_schema or {},
-                    label_fields=spec.label_fields or [])
-    except (SchemaError, ValueError) as exc:
-        message = str(exc).splitlines()[0] if not hasattr(exc, "errors") else "; ".join(
-            e["msg"] for e in exc.errors())  # type: ignore[attr-defined]
-        raise Unprocessable(f"Invalid task structure: {message}") from None
+        return spec.to_task()
+    except SchemaError as exc:
+        raise Unprocessable(f"Invalid task structure: {exc}") from None
 
 
 def estimate(task: Task, records: list[Record], teacher: TeacherSpec, k: int, samples: int) -> Estimate:

@@ -63,7 +63,9 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
 
 
 def convert_gguf(gguf_file: Path, output_dir: Path) -> Path:
-    """Write a normal (dequantized, float32) transformers checkpoint of a GGUF model."""
+    """Write a normal transformers checkpoint of a GGUF model, in bf16: the 4/5-bit GGUF weights lose
+    nothing that matters in bf16, and the checkpoint is half the size of float32."""
+    import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     folder, name = str(gguf_file.parent), gguf_file.name
@@ -74,6 +76,7 @@ def convert_gguf(gguf_file: Path, output_dir: Path) -> Path:
             delattr(config, attribute)
     clean = AutoModelForCausalLM.from_config(config)
     clean.load_state_dict(loaded.state_dict())
+    clean = clean.to(torch.bfloat16)
     output_dir.mkdir(parents=True, exist_ok=True)
     clean.save_pretrained(output_dir)
     AutoTokenizer.from_pretrained(folder, gguf_file=name).save_pretrained(output_dir)

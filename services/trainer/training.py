@@ -45,6 +45,8 @@ class Hyperparameters:
     max_seq_length: int = 1024
     seed: int = 42
     save_steps: int = 50
+    #: Recompute activations in the backward pass: ~40% less peak memory for ~15% more time.
+    gradient_checkpointing: bool = True
 
 
 @dataclass
@@ -56,6 +58,9 @@ class TrainResult:
     tokens_seen: int
     resumed_from: int | None
     log_history: list[dict[str, Any]] = field(default_factory=list)
+    #: The trained model (adapter attached) and its tokenizer, for evaluation without a reload.
+    model: Any = field(default=None, repr=False)
+    tokenizer: Any = field(default=None, repr=False)
 
 
 def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, tokenizer: PreTrainedTokenizerBase,
@@ -84,13 +89,16 @@ def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, toke
 
 
 class PaddingCollator:
-    """Pads each batch to its own longest example (right side): no compute on padding to a fixed length."""
+    """Pads each batch to its own longest example (right side): no compute on padding to a fixed length.
+    Counts the real (unpadded) tokens it has batched, for throughput figures."""
 
     def __init__(self, pad_token_id: int) -> None:
         self.pad_token_id = pad_token_id
+        self.tokens = 0
 
     def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
         width = max(len(x["input_ids"]) for x in batch)
+        self.tokens += sum(len(x["input_ids"]) for x in batch)
 
         def pad(values: list[int], fill: int) -> list[int]:
             return values + [fill] * (width - len(values))
@@ -115,7 +123,8 @@ def default_compute_dtype() -> torch.dtype:
     return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
 
 
-def load_base_model(path: str | Path, method: Method, dtype: torch.dtype | None = None) -> PreTrainedModel:
+def load_base_model(path: str | Path, method: Method, dtype: torch.dtype | None = None,
+                    gradient_checkpointing: bool = False) -> PreTrainedModel:
     """The frozen base: nf4 4-bit with double quantization for QLoRA, 16/32-bit weights for LoRA.
 
     `dtype` is the LoRA base's weight dtype and the QLoRA compute dtype (default:
@@ -127,7 +136,8 @@ def load_base_model(path: str | Path, method: Method, dtype: torch.dtype | None 
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=chosen,
                                    bnb_4bit_use_double_quant=True)
         model = AutoModelForCausalLM.from_pretrained(str(path), quantization_config=quant, device_map=device_map)
-        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=cuda)
+        return prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing,
+                                               gradient_checkpointing_kwargs={"use_reentrant": False})
     if method != "lora":
         raise ValueError(f"unknown method {method!r}: use 'qlora' or 'lora'")
     return AutoModelForCausalLM.from_pretrained(str(path), dtype=chosen, device_map=device_map)
@@ -151,7 +161,7 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
     if not examples:
         raise ValueError("no record has a teacher_output: nothing to train on")
     compute_dtype = default_compute_dtype()
-    model = load_base_model(base_model, method, compute_dtype)
+    model = load_base_model(base_model, method, compute_dtype, hp.gradient_checkpointing)
     model = get_peft_model(model, LoraConfig(r=hp.r, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
                                              target_modules=target_modules_of(model, hp.target_modules),
                                              task_type="CAUSAL_LM"))
@@ -163,10 +173,15 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
         num_train_epochs=hp.epochs, max_steps=hp.max_steps or -1, seed=hp.seed, data_seed=hp.seed,
         save_strategy="steps", save_steps=hp.save_steps, save_total_limit=2, logging_steps=1, report_to=[],
         use_cpu=not torch.cuda.is_available(), bf16=compute_dtype == torch.bfloat16, remove_unused_columns=False,
-        train_sampling_strategy="group_by_length",
+        train_sampling_strategy="group_by_length", gradient_checkpointing=hp.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False},
         dataloader_num_workers=0, lr_scheduler_type="linear", warmup_steps=0, disable_tqdm=True)
-    trainer = Trainer(model=model, args=args, train_dataset=_ListDataset(examples),
-                      data_collator=PaddingCollator(tokenizer.pad_token_id), callbacks=list(callbacks))
+    collator = PaddingCollator(tokenizer.pad_token_id)
+    for callback in callbacks:  # callbacks that report throughput read the collator's token count
+        if hasattr(callback, "bind_collator"):
+            callback.bind_collator(collator)
+    trainer = Trainer(model=model, args=args, train_dataset=_ListDataset(examples), data_collator=collator,
+                      callbacks=list(callbacks))
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=last)
     runtime = time.perf_counter() - started
@@ -179,7 +194,7 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
     return TrainResult(adapter_dir=adapter_dir, global_step=trainer.state.global_step,
                        train_loss=float(output.training_loss), runtime_s=runtime, tokens_seen=tokens,
                        resumed_from=int(last.rsplit("-", 1)[-1]) if last else None,
-                       log_history=list(trainer.state.log_history))
+                       log_history=list(trainer.state.log_history), model=model, tokenizer=tokenizer)
 
 
 class _ListDataset(torch.utils.data.Dataset):  # type: ignore[type-arg]

@@ -12,14 +12,12 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast  # noqa: E402
-
 from services.trainer.training import (Hyperparameters, build_examples, default_compute_dtype,  # noqa: E402
                                        generate, load_base_model, load_tokenizer, train)
 from shared.prompts import build_prompt, prompt_spec_for  # noqa: E402
 from shared.records import Record  # noqa: E402
 from shared.tasks import Task  # noqa: E402
+from tests.tiny_models import build_tiny_llama  # noqa: E402
 
 TASK = Task.from_example("severity", {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA",
                                       "explanation": "..."}, instruction="Classifique o documento.")
@@ -41,28 +39,10 @@ def _records(n: int) -> list[Record]:
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random Llama (hidden 64, 2 layers, head_dim 32) and a BPE tokenizer trained on the fly."""
-    path = tmp_path_factory.mktemp("tiny-llama")
     spec = prompt_spec_for(TASK, "compact")
     corpus = [build_prompt(spec, r.user_prompt) + json.dumps(r.teacher_output, ensure_ascii=False)
               for r in _records(60)]
-    core = Tokenizer(models.BPE(unk_token="<unk>"))
-    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    core.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=["<unk>", "<s>", "</s>", "<pad>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    from tokenizers import decoders
-
-    core.decoder = decoders.ByteLevel()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>",
-                                        pad_token="<pad>", unk_token="<unk>")
-    tokenizer.save_pretrained(path)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=2, head_dim=32, max_position_embeddings=512,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.pad_token_id)
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(path)
-    return path
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), corpus)
 
 
 def test_examples_mask_the_prompt_and_end_with_eos(tiny_model: Path) -> None:

@@ -1,0 +1,71 @@
+"""The trainer service's ASGI app (`llm4gov serve trainer`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from shared.adapters import AdapterRegistry
+from shared.app import create_service_app
+from shared.audit import AuditLog
+from shared.db import create_db_engine, init_db
+from shared.jobstore import JobStore
+from shared.storage import create_object_store
+from services.trainer.api import adapters, jobs, models
+from services.trainer.base_models import BaseModelResolver
+from services.trainer.executors import Executor, LocalProcessExecutor
+from services.trainer.metrics import TrainerMetrics
+from services.trainer.service import TrainingService
+from services.trainer.settings import TrainerSettings
+from services.trainer.worker import TrainingWorker
+
+DESCRIPTION = """Fine-tunes small student LLMs with QLoRA on the teacher's labels and publishes versioned LoRA
+adapters to object storage, where inference picks up the promoted version. Jobs resume from their last
+checkpoint after a crash; runs execute as local processes or Kubernetes Jobs."""
+
+
+def create_executor(settings: TrainerSettings) -> Executor:
+    if settings.trainer.executor == "kubernetes":
+        from services.trainer.kubernetes_executor import KubernetesExecutor
+
+        return KubernetesExecutor(settings.trainer.kubernetes)
+    return LocalProcessExecutor(settings, settings.resolved_work_dir() / "logs")
+
+
+def create_app(settings: TrainerSettings | None = None) -> FastAPI:
+    settings = settings or TrainerSettings()
+    options = settings.trainer
+    engine = create_db_engine(settings.resolved_database_url())
+    sessions = init_db(engine)
+    objects = create_object_store(settings)
+    store = JobStore(sessions)
+    resolver = BaseModelResolver(objects, settings.resolved_work_dir() / "base-models", settings.resolved_model_roots())
+
+    def database_ready() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    holder: dict[str, TrainingWorker] = {}
+
+    def on_startup(app: FastAPI) -> None:
+        if options.worker_enabled:
+            worker = TrainingWorker(store, create_executor(settings), app.state.trainer_metrics, options.worker_id,
+                                    options.lease_s, options.poll_interval_s, options.max_concurrent_jobs)
+            worker.start()
+            holder["worker"] = worker
+
+    def on_shutdown(_app: FastAPI) -> None:
+        if "worker" in holder:
+            holder["worker"].stop()
+        engine.dispose()
+
+    app = create_service_app(
+        "trainer", settings, title="LLM4Gov trainer", description=DESCRIPTION, routers=[jobs, adapters, models],
+        readiness={"database": database_ready, "object_storage": objects.check},
+        on_startup=on_startup, on_shutdown=on_shutdown,
+    )
+    app.state.trainer_metrics = TrainerMetrics(app.state.metrics)
+    app.state.training = TrainingService(store, objects, AdapterRegistry(objects, sessions), resolver,
+                                         AuditLog(sessions, "trainer"), options,
+                                         wake=lambda: holder["worker"].wake() if "worker" in holder else None)
+    return app

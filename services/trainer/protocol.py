@@ -1,0 +1,204 @@
+"""Request and response models of the trainer's API: training jobs (shaped like OpenAI's fine-tuning
+jobs), the adapter registry and base models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.adapters import RegistryEvent
+from shared.jobstore import JobState
+from shared.tasks import TaskSpec
+
+_OBJECT_KEY = r"^[A-Za-z0-9@=+,._-]+(/[A-Za-z0-9@=+,._-]+)*$"
+_JOB_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatasetSource(_Strict):
+    """Labeled records: an object-storage key (JSON array or JSONL in the seed's labeled format) or
+    the id of a finished labeling job (its dataset and task are taken from the teacher's output)."""
+
+    uri: str | None = Field(default=None, pattern=_OBJECT_KEY, max_length=1024,
+                            description="Object-storage key, e.g. uploads/severity-labeled.jsonl")
+    labeling_job_id: str | None = Field(default=None, pattern=_JOB_ID)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DatasetSource":
+        if (self.uri is None) == (self.labeling_job_id is None):
+            raise ValueError("give exactly one of 'uri' or 'labeling_job_id'")
+        return self
+
+
+class ValidationSpec(_Strict):
+    """Held-out records for evaluation: a fraction of the dataset (a seeded split) or another dataset."""
+
+    fraction: float | None = Field(default=None, ge=0.0, le=0.5)
+    dataset: DatasetSource | None = None
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> "ValidationSpec":
+        if self.fraction is not None and self.dataset is not None:
+            raise ValueError("give 'fraction' or 'dataset', not both")
+        if self.fraction is None and self.dataset is None:
+            self.fraction = 0.2
+        return self
+
+
+class HyperparametersSpec(_Strict):
+    r: int = Field(default=16, ge=1, le=256, description="LoRA rank.")
+    alpha: int = Field(default=32, ge=1, le=1024)
+    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] | None = Field(default=None, min_length=1, max_length=32,
+                                             description="Default: every attention and MLP projection.")
+    epochs: float = Field(default=3.0, gt=0, le=100)
+    max_steps: int | None = Field(default=None, ge=1, le=1_000_000, description="Overrides epochs.")
+    learning_rate: float = Field(default=2e-4, gt=0, le=1.0)
+    batch_size: int = Field(default=4, ge=1, le=512)
+    gradient_accumulation: int = Field(default=1, ge=1, le=1024)
+    max_seq_length: int = Field(default=1024, ge=32, le=32_768)
+    seed: int = Field(default=42, ge=0, le=2**31 - 1)
+    save_steps: int = Field(default=50, ge=1, le=1_000_000, description="Checkpoint every N steps.")
+    gradient_checkpointing: bool = Field(default=True, description="Less memory for ~15% more time.")
+    eval_steps: int | None = Field(default=None, ge=1, le=1_000_000,
+                                   description="Also evaluate every N steps (always at the end).")
+    eval_max_new_tokens: int = Field(default=512, ge=8, le=8192)
+
+    @model_validator(mode="after")
+    def _names(self) -> "HyperparametersSpec":
+        for name in self.target_modules or []:
+            if not name.replace("_", "").isalnum() or len(name) > 64:
+                raise ValueError("target_modules must be module names such as 'q_proj'")
+        return self
+
+
+class CreateTrainingJob(_Strict):
+    task: TaskSpec | None = Field(default=None, description="Required unless the dataset is a labeling job's.")
+    dataset: DatasetSource
+    base_model: str = Field(min_length=1, max_length=1024,
+                            description="A name under base-models/ (GET /v1/base-models) or a local path under "
+                                        "a configured model root.")
+    method: Literal["qlora", "lora"] = "qlora"
+    hyperparameters: HyperparametersSpec = HyperparametersSpec()
+    validation: ValidationSpec = ValidationSpec()
+    instruction_mode: Literal["compact", "full"] = Field(
+        default="compact", description="compact: a short instruction derived from the schema; full: the "
+                                       "records' system prompts, as the teacher saw them.")
+    promote: Literal["never", "always", "if_better"] = "if_better"
+    suffix: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
+                               description="Free label kept with the job.")
+
+
+class TrainingProgress(BaseModel):
+    step: int = 0
+    total_steps: int | None = None
+    epoch: float | None = None
+    loss: float | None = None
+    learning_rate: float | None = None
+    tokens_per_second: float | None = None
+    step_seconds: float | None = None
+    resumed_from_step: int | None = None
+
+
+class TrainingError(BaseModel):
+    message: str
+
+
+class TrainingJobView(BaseModel):
+    """A training job, with the fields of an OpenAI fine-tuning job where they apply."""
+
+    id: str
+    object: Literal["fine_tuning.job"] = "fine_tuning.job"
+    status: JobState
+    model: str = Field(description="The base model.")
+    fine_tuned_model: str | None = Field(description="The published adapter, `<task>@<version>`.")
+    task: str
+    method: str
+    hyperparameters: dict[str, Any]
+    instruction_mode: str
+    promote: str
+    suffix: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    trained_tokens: int | None
+    progress: TrainingProgress
+    dataset: dict[str, Any] = Field(description="Source, SHA-256 and split sizes.")
+    metrics: dict[str, Any] | None = Field(description="Validation metrics of the published adapter.")
+    adapter: dict[str, Any] | None = Field(description="Task, version and whether it was promoted.")
+    error: TrainingError | None
+    created_by: str
+
+
+class TrainingJobList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[TrainingJobView]
+    has_more: bool
+
+
+class EventView(BaseModel):
+    id: int
+    object: Literal["fine_tuning.job.event"] = "fine_tuning.job.event"
+    created_at: datetime
+    type: str
+    data: dict[str, Any]
+
+
+class EventList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[EventView]
+
+
+class CheckpointView(BaseModel):
+    object: Literal["fine_tuning.job.checkpoint"] = "fine_tuning.job.checkpoint"
+    step: int
+    uri: str
+    created_at: datetime | None
+
+
+class CheckpointList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CheckpointView]
+
+
+class PromoteRequest(_Strict):
+    version: str = Field(pattern=r"^[1-9][0-9]{0,8}$")
+    force: bool = Field(default=False, description="Promote even if its validation metrics are worse.")
+
+
+class AdapterVersionView(BaseModel):
+    version: str
+    name: str = Field(description="Serving name, `<task>@<version>`.")
+    base_model: str
+    method: str
+    metrics: dict[str, Any]
+    created_at: datetime
+    training_job_id: str | None
+
+
+class AdapterTaskView(BaseModel):
+    task: str
+    promoted: str | None
+    lineage: list[str]
+    history: list[RegistryEvent]
+    updated_at: datetime | None
+    versions: list[AdapterVersionView]
+
+
+class AdapterTaskSummary(BaseModel):
+    task: str
+    promoted: str | None
+    versions: int
+
+
+class AdapterTaskList(BaseModel):
+    data: list[AdapterTaskSummary]
+
+
+class BaseModelList(BaseModel):
+    data: list[str]

@@ -1,0 +1,283 @@
+"""One training run, as the training process executes it (locally or in a Kubernetes Job).
+
+Steps: read the job, restore its last checkpoint (local scratch, else object storage), train with
+callbacks that record progress and events and upload each checkpoint, evaluate on the held-out
+records, publish the adapter with its manifest, apply the promotion policy, and finish the job.
+
+A rerun of the same job (after a crash, a kill -9, a node loss) picks up where the last one stopped:
+training resumes from the newest uploaded checkpoint, and an adapter that was already published by
+this job (its manifest names the job) is not published twice.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
+
+from shared.adapters import AdapterManifest, AdapterRegistry, adapter_name
+from shared.audit import AuditLog
+from shared.auth import Principal
+from shared.db import create_db_engine, init_db
+from shared.errors import Conflict
+from shared.jobstore import TERMINAL_STATES, JobState, JobStore
+from shared.logs import configure_logging, get_logger
+from shared.prompts import PromptSpec, prompt_spec_for
+from shared.storage import ObjectStore, create_object_store
+from shared.tasks import Task
+from services.trainer.base_models import BaseModelResolver
+from services.trainer.datasets import load_snapshot
+from services.trainer.settings import TrainerSettings
+
+log = get_logger("trainer.runner")
+
+JOB_KIND = "training"
+CHECKPOINTS_KEEP = 2
+_COMPLETE = "COMPLETE"
+
+
+def checkpoints_prefix(job_id: str) -> str:
+    return f"training-jobs/{job_id}/checkpoints"
+
+
+def stored_checkpoints(objects: ObjectStore, job_id: str) -> list[int]:
+    """Steps of the job's checkpoints in object storage that were uploaded completely, oldest first."""
+    prefix = checkpoints_prefix(job_id) + "/"
+    steps = set()
+    for key in objects.list(prefix):
+        name, _, rest = key[len(prefix):].partition("/")
+        if rest == _COMPLETE and name.startswith("checkpoint-") and name[11:].isdigit():
+            steps.add(int(name[11:]))
+    return sorted(steps)
+
+
+class JobCallback(TrainerCallback):
+    """Progress, events, cancellation and checkpoint upload for one job."""
+
+    def __init__(self, store: JobStore, objects: ObjectStore, job_id: str, evaluate_every: int | None,
+                 evaluator: Any) -> None:
+        self.store, self.objects, self.job_id = store, objects, job_id
+        self.evaluate_every, self.evaluator = evaluate_every, evaluator
+        self.collator: Any = None
+        self.cancelled = False
+        self._last_step_at: float | None = None
+        self._last_tokens = 0
+        self._step_seconds: float | None = None
+        self._tokens_per_s: float | None = None
+
+    def bind_collator(self, collator: Any) -> None:
+        self.collator = collator
+
+    def on_train_begin(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                       **kwargs: Any) -> None:
+        self._last_step_at = time.perf_counter()
+        self.store.update_progress(self.job_id, total_steps=state.max_steps, step=state.global_step)
+
+    def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                    **kwargs: Any) -> None:
+        now = time.perf_counter()
+        if self._last_step_at is not None:
+            self._step_seconds = now - self._last_step_at
+            tokens = self.collator.tokens if self.collator is not None else 0
+            if self._step_seconds > 0 and tokens:
+                self._tokens_per_s = (tokens - self._last_tokens) / self._step_seconds
+            self._last_tokens = tokens
+        self._last_step_at = now
+        if self.store.get(self.job_id).state == JobState.CANCELLED:
+            self.cancelled = True
+            control.should_training_stop = True
+            control.should_save = False
+            return
+        if self.evaluate_every and state.global_step % self.evaluate_every == 0 and state.global_step < state.max_steps:
+            metrics = self.evaluator(kwargs["model"])
+            kwargs["model"].train()
+            self.store.add_event(self.job_id, "eval", {"step": state.global_step, **summary(metrics)})
+
+    def on_log(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+               logs: dict[str, float] | None = None, **kwargs: Any) -> None:
+        if not logs or "loss" not in logs:
+            return
+        figures = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "loss": round(logs["loss"], 5),
+                   "learning_rate": logs.get("learning_rate"),
+                   "step_seconds": round(self._step_seconds, 3) if self._step_seconds else None,
+                   "tokens_per_second": round(self._tokens_per_s, 1) if self._tokens_per_s else None}
+        self.store.update_progress(self.job_id, **figures)
+        self.store.add_event(self.job_id, "train.log", figures)
+
+    def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
+                **kwargs: Any) -> None:
+        """Upload the checkpoint the trainer just wrote (marker last), keep the newest few."""
+        step = state.global_step
+        local = Path(args.output_dir) / f"checkpoint-{step}"
+        if not local.is_dir():
+            return
+        prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{step}"
+        self.objects.upload_dir(local, prefix)
+        self.objects.put_bytes(f"{prefix}/{_COMPLETE}", b"")
+        self.store.add_event(self.job_id, "checkpoint", {"step": step, "uri": prefix})
+        for old in stored_checkpoints(self.objects, self.job_id)[:-CHECKPOINTS_KEEP]:
+            old_prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{old}"
+            self.objects.delete(f"{old_prefix}/{_COMPLETE}")  # incomplete first, then remove
+            for key in self.objects.list(old_prefix + "/"):
+                self.objects.delete(key)
+
+
+def summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a validation run (for events and metrics)."""
+    return {k: metrics.get(k) for k in ("n", "json_valid_rate", "schema_valid_rate", "agreement", "macro_f1")}
+
+
+@dataclass
+class RunnerContext:
+    settings: TrainerSettings
+    store: JobStore
+    objects: ObjectStore
+    registry: AdapterRegistry
+    models: BaseModelResolver
+    audit: AuditLog
+
+    @classmethod
+    def from_settings(cls, settings: TrainerSettings) -> "RunnerContext":
+        sessions = init_db(create_db_engine(settings.resolved_database_url()))
+        objects = create_object_store(settings)
+        work = settings.resolved_work_dir()
+        return cls(settings, JobStore(sessions), objects, AdapterRegistry(objects, sessions),
+                   BaseModelResolver(objects, work / "base-models", settings.resolved_model_roots()),
+                   AuditLog(sessions, "trainer"))
+
+
+class TrainingRun:
+    def __init__(self, ctx: RunnerContext, job_id: str) -> None:
+        self.ctx = ctx
+        self.job_id = job_id
+        self.workdir = ctx.settings.resolved_work_dir() / "jobs" / job_id
+
+    def run(self) -> None:
+        store = self.ctx.store
+        job = store.get(self.job_id, kind=JOB_KIND)
+        if job.state in TERMINAL_STATES:
+            log.info("job_already_finished", job_id=self.job_id, state=job.state)
+            return
+        spec = job.spec
+        task = Task.model_validate(spec["task"])
+        prompt = PromptSpec.model_validate(spec["prompt"])
+        try:
+            store.transition(self.job_id, JobState.RUNNING)
+            published = self._published(task.name) or self._train_and_publish(spec, task, prompt)
+            if published is None:  # cancelled while training
+                return
+            adapter = self._promote(task.name, published, spec["promote"])
+            result = {"adapter": adapter, "metrics": published.metrics, "training": published.training}
+            store.transition(self.job_id, JobState.SUCCEEDED, result=result)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        except Conflict:
+            if store.get(self.job_id).state == JobState.CANCELLED:
+                return
+            raise
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}" if str(exc) else type(exc).__name__
+            log.error("training_failed", job_id=self.job_id, exc_type=type(exc).__name__)
+            try:
+                store.transition(self.job_id, JobState.FAILED, reason=reason)
+            except Conflict:
+                pass
+            raise
+
+    def _published(self, task: str) -> AdapterManifest | None:
+        """The version this job already published, if a previous run got that far."""
+        for version in reversed(self.ctx.registry.versions(task)):
+            manifest = self.ctx.registry.manifest(task, version)
+            if manifest.training.get("job_id") == self.job_id:
+                return manifest
+        return None
+
+    def _restore_checkpoint(self) -> None:
+        local = self.workdir / "checkpoints"
+        if local.is_dir() and any(local.glob("checkpoint-*")):
+            return
+        steps = stored_checkpoints(self.ctx.objects, self.job_id)
+        if not steps:
+            return
+        name = f"checkpoint-{steps[-1]}"
+        self.ctx.objects.download_prefix(f"{checkpoints_prefix(self.job_id)}/{name}", local / name)
+        (local / name / _COMPLETE).unlink(missing_ok=True)
+        self.ctx.store.add_event(self.job_id, "checkpoint.restored", {"step": steps[-1]})
+
+    def _train_and_publish(self, spec: dict[str, Any], task: Task, prompt: PromptSpec) -> AdapterManifest | None:
+        from services.trainer.training import Hyperparameters, evaluate, train
+
+        store, objects = self.ctx.store, self.ctx.objects
+        hp_spec = dict(spec["hyperparameters"])
+        eval_steps, max_new_tokens = hp_spec.pop("eval_steps", None), hp_spec.pop("eval_max_new_tokens", 512)
+        hp = Hyperparameters(**hp_spec)
+        base = self.ctx.models.resolve(spec["base_model"])
+        train_records = load_snapshot(objects, spec["dataset"]["train"])
+        validation = load_snapshot(objects, spec["dataset"]["validation"])
+        self._restore_checkpoint()
+        tokenizer_holder: dict[str, Any] = {}
+
+        def evaluator(model: Any) -> dict[str, Any]:
+            from services.trainer.training import load_tokenizer
+
+            tokenizer = tokenizer_holder.setdefault("t", load_tokenizer(base))
+            return evaluate(model, tokenizer, task, validation, prompt, max_new_tokens)
+
+        callback = JobCallback(store, objects, self.job_id, eval_steps if validation else None, evaluator)
+        result = train(base, task, train_records, prompt, hp, self.workdir, method=spec["method"],
+                       callbacks=[callback])
+        if callback.cancelled:
+            log.info("training_cancelled", job_id=self.job_id, step=result.global_step)
+            return None
+        store.add_event(self.job_id, "train.finished", {
+            "step": result.global_step, "train_loss": round(result.train_loss, 5),
+            "runtime_s": round(result.runtime_s, 1), "resumed_from_step": result.resumed_from})
+        metrics: dict[str, Any] = {}
+        if validation:
+            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, max_new_tokens)
+            store.add_event(self.job_id, "eval", {"step": result.global_step, "final": True, **summary(metrics)})
+        training = {"job_id": self.job_id, "global_step": result.global_step, "train_loss": round(result.train_loss, 5),
+                    "runtime_s": round(result.runtime_s, 1), "tokens_seen": result.tokens_seen,
+                    "tokens_per_second": round(result.tokens_seen / result.runtime_s, 1) if result.runtime_s else None,
+                    "resumed_from_step": result.resumed_from}
+        manifest = {"base_model": spec["base_model"], "method": spec["method"], "task_spec": task.model_dump(),
+                    "prompt": prompt.model_dump(), "hyperparameters": spec["hyperparameters"],
+                    "dataset": spec["dataset"], "metrics": metrics, "training": training}
+        published = self.ctx.registry.publish(task.name, result.adapter_dir, manifest,
+                                              holder=f"training-job:{self.job_id}")
+        store.add_event(self.job_id, "published", {"task": task.name, "version": published.version,
+                                                   "adapter": adapter_name(task.name, published.version)})
+        return published
+
+    def _promote(self, task: str, published: AdapterManifest, policy: str) -> dict[str, Any]:
+        adapter = {"task": task, "version": published.version, "name": adapter_name(task, published.version),
+                   "promoted": False}
+        if policy == "never":
+            return adapter
+        actor = f"training-job:{self.job_id}"
+        try:
+            state = self.ctx.registry.promote(task, published.version, actor, force=policy == "always")
+        except Conflict as exc:
+            self.ctx.store.add_event(self.job_id, "promotion.refused", {"version": published.version,
+                                                                         "reason": exc.detail})
+            adapter["promotion_refused"] = exc.detail
+            return adapter
+        adapter["promoted"] = state.promoted == published.version
+        self.ctx.audit.record(Principal(actor, frozenset({"train"})), "adapter.promote", f"adapter:{task}",
+                              details={"version": published.version, "policy": policy})
+        self.ctx.store.add_event(self.job_id, "promoted", {"version": published.version, "policy": policy})
+        return adapter
+
+
+def run_job(job_id: str, settings: TrainerSettings | None = None) -> int:
+    """Entry point of a training process; the exit code tells the executor how it went."""
+    settings = settings or TrainerSettings()
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        TrainingRun(RunnerContext.from_settings(settings), job_id).run()
+    except Exception:
+        return 1
+    return 0

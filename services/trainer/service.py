@@ -1,0 +1,145 @@
+"""The trainer's use cases: create training jobs, report on them, cancel them; read the adapter
+registry, promote and roll back (audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.adapters import AdapterRegistry, adapter_name
+from shared.audit import AuditLog
+from shared.auth import Principal
+from shared.errors import Conflict, NotFound
+from shared.jobstore import TERMINAL_STATES, Job, JobState, JobStore
+from shared.prompts import prompt_spec_for
+from shared.storage import ObjectStore
+from services.trainer.base_models import BaseModelResolver
+from services.trainer.datasets import prepare
+from services.trainer.protocol import (AdapterTaskSummary, AdapterTaskView, AdapterVersionView, CheckpointView,
+                                       CreateTrainingJob, EventView, TrainingError, TrainingJobView,
+                                       TrainingProgress)
+from services.trainer.runner import JOB_KIND, checkpoints_prefix, stored_checkpoints
+from services.trainer.settings import TrainerOptions
+
+
+class TrainingService:
+    def __init__(self, store: JobStore, objects: ObjectStore, registry: AdapterRegistry, models: BaseModelResolver,
+                 audit: AuditLog, options: TrainerOptions, wake: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.objects = objects
+        self.registry = registry
+        self.models = models
+        self.audit = audit
+        self.options = options
+        self._wake = wake
+
+    # --- training jobs ----------------------------------------------------------------------------
+    def create(self, request: CreateTrainingJob, principal: Principal, request_id: str) -> TrainingJobView:
+        """Check everything (base model, data, task) and queue the job; nothing is written on a 4xx."""
+        self.models.check(request.base_model)
+        data = prepare(self.objects, request, self.options.max_records)
+        dataset = data.snapshot(self.objects)
+        spec = {"task": data.task.model_dump(), "base_model": request.base_model, "method": request.method,
+                "hyperparameters": request.hyperparameters.model_dump(),
+                "prompt": prompt_spec_for(data.task, request.instruction_mode).model_dump(),
+                "instruction_mode": request.instruction_mode, "promote": request.promote,
+                "suffix": request.suffix, "dataset": dataset}
+        job = self.store.create(JOB_KIND, spec, principal.name, items=[{"run": 1}])
+        self.audit.record(principal, "train.create", f"training-job:{job.id}", request_id=request_id,
+                          details={"task": data.task.name, "base_model": request.base_model,
+                                   "method": request.method, "train_records": len(data.train),
+                                   "validation_records": len(data.validation)})
+        self._wake()
+        return self.view(job)
+
+    def require_job(self, job_id: str) -> Job:
+        return self.store.get(job_id, kind=JOB_KIND)
+
+    def view(self, job_or_id: Job | str) -> TrainingJobView:
+        job = job_or_id if isinstance(job_or_id, Job) else self.require_job(job_or_id)
+        spec, result = job.spec, job.result or {}
+        adapter = result.get("adapter")
+        training = result.get("training") or {}
+        progress = TrainingProgress.model_validate({k: v for k, v in job.progress.items()
+                                                    if k in TrainingProgress.model_fields})
+        if progress.resumed_from_step is None:
+            progress.resumed_from_step = training.get("resumed_from_step")
+        return TrainingJobView(
+            id=job.id, status=job.state, model=spec["base_model"],
+            fine_tuned_model=adapter_name(adapter["task"], adapter["version"]) if adapter else None,
+            task=spec["task"]["name"], method=spec["method"], hyperparameters=spec["hyperparameters"],
+            instruction_mode=spec["instruction_mode"], promote=spec["promote"], suffix=spec.get("suffix"),
+            created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+            trained_tokens=training.get("tokens_seen"), progress=progress,
+            dataset={k: v for k, v in spec["dataset"].items()}, metrics=result.get("metrics"), adapter=adapter,
+            error=TrainingError(message=job.reason) if job.state == JobState.FAILED and job.reason else None,
+            created_by=job.created_by)
+
+    def list(self, state: JobState | None, limit: int) -> tuple[list[TrainingJobView], bool]:
+        jobs = self.store.list(JOB_KIND, state, limit + 1)
+        return [self.view(job) for job in jobs[:limit]], len(jobs) > limit
+
+    def events(self, job_id: str, after: int, limit: int) -> list[EventView]:
+        self.require_job(job_id)
+        return [EventView(id=e.id, created_at=e.created_at, type=e.type, data=e.data)
+                for e in self.store.events(job_id, after_id=after, limit=limit)]
+
+    def checkpoints(self, job_id: str) -> list[CheckpointView]:
+        """Checkpoints kept in object storage (the newest ones; a restarted job resumes from the last)."""
+        self.require_job(job_id)
+        created = {e.data.get("step"): e.created_at for e in self.store.events(job_id, limit=100_000)
+                   if e.type == "checkpoint"}
+        return [CheckpointView(step=step, uri=f"{checkpoints_prefix(job_id)}/checkpoint-{step}",
+                               created_at=created.get(step))
+                for step in stored_checkpoints(self.objects, job_id)]
+
+    def cancel(self, job_id: str, principal: Principal, request_id: str) -> TrainingJobView:
+        job = self.require_job(job_id)
+        if job.state in TERMINAL_STATES:
+            raise Conflict(f"Job '{job_id}' is {job.state}; it cannot be cancelled.")
+        self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
+        self.audit.record(principal, "train.cancel", f"training-job:{job_id}", request_id=request_id)
+        self._wake()
+        return self.view(job_id)
+
+    # --- registry ---------------------------------------------------------------------------------
+    def adapter_tasks(self) -> list[AdapterTaskSummary]:
+        return [AdapterTaskSummary(task=t, promoted=self.registry.state(t).promoted,
+                                   versions=len(self.registry.versions(t))) for t in self.registry.tasks()]
+
+    def adapter_task(self, task: str) -> AdapterTaskView:
+        versions = self.registry.versions(task)
+        if not versions:
+            raise NotFound(f"No adapter published for task '{task}'.")
+        state = self.registry.state(task)
+        return AdapterTaskView(task=task, promoted=state.promoted, lineage=state.lineage, history=state.history,
+                               updated_at=state.updated_at, versions=[self._version_view(task, v) for v in versions])
+
+    def adapter_version(self, task: str, version: str) -> dict[str, Any]:
+        return self.registry.manifest(task, version).model_dump(mode="json")
+
+    def _version_view(self, task: str, version: str) -> AdapterVersionView:
+        m = self.registry.manifest(task, version)
+        return AdapterVersionView(version=version, name=adapter_name(task, version), base_model=m.base_model,
+                                  method=m.method, metrics=m.metrics, created_at=m.created_at,
+                                  training_job_id=m.training.get("job_id"))
+
+    def promote(self, task: str, version: str, force: bool, principal: Principal, request_id: str) -> AdapterTaskView:
+        try:
+            self.registry.promote(task, version, principal.name, force=force)
+        except Conflict:
+            self.audit.record(principal, "adapter.promote", f"adapter:{task}", outcome="refused",
+                              request_id=request_id, details={"version": version, "force": force})
+            raise
+        self.audit.record(principal, "adapter.promote", f"adapter:{task}", request_id=request_id,
+                          details={"version": version, "force": force})
+        return self.adapter_task(task)
+
+    def rollback(self, task: str, principal: Principal, request_id: str) -> AdapterTaskView:
+        state = self.registry.rollback(task, principal.name)
+        self.audit.record(principal, "adapter.rollback", f"adapter:{task}", request_id=request_id,
+                          details={"version": state.promoted})
+        return self.adapter_task(task)
+
+    def base_models(self) -> list[str]:
+        return self.models.names()

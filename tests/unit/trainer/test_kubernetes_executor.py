@@ -1,0 +1,238 @@
+"""KubernetesExecutor against kmock's in-process Kubernetes API emulator, through the real client.
+
+kmock has no controller: the tests write the Job status themselves, as the Job controller would.
+The emulator runs on its own event loop in a thread because the kubernetes client is synchronous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import kmock
+import pytest
+from kubernetes import client
+
+from services.trainer.executors import RunPhase
+from services.trainer.kubernetes_executor import JOB_ID_LABEL, KubernetesExecutor, job_name
+from services.trainer.settings import KubernetesOptions
+
+NS = "llm4gov-test"
+DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> Iterator[str]:
+    ready = threading.Event()
+    state: dict[str, Any] = {}
+
+    async def serve() -> None:
+        async with kmock.KubernetesEmulator() as k8s, kmock.Server(k8s) as server:
+            state["url"] = str(server.url).rstrip("/")
+            state["loop"] = asyncio.get_running_loop()
+            state["stop"] = stop = asyncio.Event()
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(10), "the emulator did not start"
+    yield state["url"]
+    state["loop"].call_soon_threadsafe(state["stop"].set)
+    thread.join(10)
+
+
+@pytest.fixture
+def batch_api(emulator_url: str) -> Iterator[client.BatchV1Api]:
+    configuration = client.Configuration(host=emulator_url)
+    with client.ApiClient(configuration) as api_client:
+        yield client.BatchV1Api(api_client)
+
+
+@pytest.fixture
+def options() -> KubernetesOptions:
+    return KubernetesOptions(
+        namespace=NS,
+        image="registry.example/llm4gov/trainer:1.2.3-gpu",
+        image_pull_policy="Always",
+        image_pull_secrets=["regcred"],
+        service_account="llm4gov-trainer-job",
+        resources={"requests": {"cpu": "4", "memory": "16Gi"},
+                   "limits": {"nvidia.com/gpu": "1", "memory": "32Gi"}},
+        node_selector={"nvidia.com/gpu.present": "true"},
+        tolerations=[{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}],
+        env_from_secrets=["llm4gov-trainer-secrets"],
+        env_from_config_maps=["llm4gov-trainer-config"],
+        env={"LLM4GOV_LOG_LEVEL": "DEBUG"},
+        job_name_prefix="llm4gov-train",
+        backoff_limit=0,
+        active_deadline_s=7200,
+        ttl_after_finished_s=3600,
+        scratch_size_limit="80Gi",
+        in_cluster=False,
+    )
+
+
+@pytest.fixture
+def executor(options: KubernetesOptions, batch_api: client.BatchV1Api) -> KubernetesExecutor:
+    return KubernetesExecutor(options, batch_api=batch_api)
+
+
+def raw_job(api: client.BatchV1Api, name: str) -> dict[str, Any]:
+    resp = api.read_namespaced_job(name, NS, _preload_content=False)
+    return json.loads(resp.data)
+
+
+def job_names(api: client.BatchV1Api) -> list[str]:
+    return [job.metadata.name for job in api.list_namespaced_job(NS).items]
+
+
+def set_status(api: client.BatchV1Api, name: str, status: dict[str, Any]) -> None:
+    """What the Job controller would do (kmock has none)."""
+    api.patch_namespaced_job_status(name, NS, {"status": status})
+
+
+def test_launch_creates_one_hardened_job(executor: KubernetesExecutor, batch_api: client.BatchV1Api,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # The service's own credentials must not be copied into the spec (the pod gets them by reference).
+    monkeypatch.setenv("LLM4GOV_DATABASE_URL", "postgresql://llm4gov:db-s3cret@db/llm4gov")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3-s3cret")
+    job_id = str(uuid.uuid4())
+    executor.launch(job_id)
+
+    name = executor.name(job_id)
+    assert job_names(batch_api) == [name]
+    assert len(name) <= 63 and DNS_1123_LABEL.match(name)
+    assert name == f"llm4gov-train-{uuid.UUID(job_id).hex}"
+
+    job = raw_job(batch_api, name)
+    assert job["apiVersion"] == "batch/v1" and job["kind"] == "Job"
+    assert job["metadata"]["labels"][JOB_ID_LABEL] == job_id
+    assert job["metadata"]["labels"]["app.kubernetes.io/name"] == "llm4gov"
+    assert job["metadata"]["labels"]["app.kubernetes.io/component"] == "trainer-job"
+    assert job["metadata"]["annotations"][JOB_ID_LABEL] == job_id
+
+    spec = job["spec"]
+    assert spec["backoffLimit"] == 0
+    assert spec["ttlSecondsAfterFinished"] == 3600
+    assert spec["activeDeadlineSeconds"] == 7200
+    assert spec["template"]["metadata"]["labels"][JOB_ID_LABEL] == job_id
+
+    pod = spec["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["serviceAccountName"] == "llm4gov-trainer-job"
+    assert pod["imagePullSecrets"] == [{"name": "regcred"}]
+    assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+    assert pod["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert pod["securityContext"]["fsGroup"] == 10001
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["scratch"]["emptyDir"] == {"sizeLimit": "80Gi"}
+
+    [container] = pod["containers"]
+    assert container["name"] == "trainer"
+    assert container["image"] == "registry.example/llm4gov/trainer:1.2.3-gpu"
+    assert container["imagePullPolicy"] == "Always"
+    assert container["command"] == ["python", "-m", "services.trainer.run_job", job_id]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert container["resources"]["requests"] == {"cpu": "4", "memory": "16Gi"}
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert {"name": "scratch", "mountPath": "/scratch"} in container["volumeMounts"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["LLM4GOV_TRAINER__WORK_DIR"]["value"] == "/scratch"
+    assert env["HOME"]["value"] == "/scratch"
+    assert env["LLM4GOV_LOG_LEVEL"]["value"] == "DEBUG"
+    # Settings and credentials come in by reference only.
+    assert container["envFrom"] == [{"secretRef": {"name": "llm4gov-trainer-secrets"}},
+                                    {"configMapRef": {"name": "llm4gov-trainer-config"}}]
+    assert all(set(e) == {"name", "value"} for e in container["env"])
+    assert set(env) == {"LLM4GOV_TRAINER__WORK_DIR", "HOME", "PYTHONUNBUFFERED", "LLM4GOV_LOG_LEVEL"}
+    text = json.dumps(job)
+    assert "s3cret" not in text and "postgresql://" not in text
+
+
+def test_name_stays_a_valid_label_with_the_longest_prefix() -> None:
+    job_id = str(uuid.uuid4())
+    name = job_name("a" * 31 + "b", job_id)
+    assert len(name) == 63 and DNS_1123_LABEL.match(name)
+    assert name.endswith(uuid.UUID(job_id).hex)
+    assert job_name("ab-" + "c" * 27 + "-d", job_id).count("--") == 0  # no "-" left dangling by the cut
+    with pytest.raises(ValueError):
+        job_name("llm4gov-train", "not-a-uuid")
+
+
+def test_launch_twice_adopts_the_existing_job(executor: KubernetesExecutor, batch_api: client.BatchV1Api) -> None:
+    job_id = str(uuid.uuid4())
+    executor.launch(job_id)
+    executor.launch(job_id)
+    assert job_names(batch_api).count(executor.name(job_id)) == 1
+    assert executor.status(job_id).phase == RunPhase.RUNNING
+
+
+def test_status_follows_the_job(executor: KubernetesExecutor, batch_api: client.BatchV1Api) -> None:
+    ok, bad, complete = (str(uuid.uuid4()) for _ in range(3))
+    for job_id in (ok, bad, complete):
+        executor.launch(job_id)
+        assert executor.status(job_id).phase == RunPhase.RUNNING
+
+    set_status(batch_api, executor.name(ok), {"active": 0, "succeeded": 1})
+    assert executor.status(ok).phase == RunPhase.SUCCEEDED
+
+    set_status(batch_api, executor.name(complete), {"conditions": [
+        {"type": "Complete", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"}]})
+    assert executor.status(complete).phase == RunPhase.SUCCEEDED
+
+    set_status(batch_api, executor.name(bad), {"failed": 1, "conditions": [
+        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
+         "message": "Job has reached the specified backoff limit",
+         "lastTransitionTime": "2026-01-01T00:00:00Z"}]})
+    failed = executor.status(bad)
+    assert failed.phase == RunPhase.FAILED
+    assert failed.detail == "Kubernetes Job failed: BackoffLimitExceeded"
+
+    assert executor.status(str(uuid.uuid4())).phase == RunPhase.MISSING
+
+
+def test_cancel_deletes_the_job(executor: KubernetesExecutor, batch_api: client.BatchV1Api) -> None:
+    job_id = str(uuid.uuid4())
+    executor.launch(job_id)
+    executor.cancel(job_id)
+    assert executor.name(job_id) not in job_names(batch_api)
+    assert executor.status(job_id).phase == RunPhase.MISSING
+    executor.cancel(job_id)  # already gone
+    executor.cancel(str(uuid.uuid4()))  # never existed
+
+
+def test_cleanup_deletes_finished_jobs_only(executor: KubernetesExecutor, batch_api: client.BatchV1Api) -> None:
+    running, done = str(uuid.uuid4()), str(uuid.uuid4())
+    executor.launch(running)
+    executor.launch(done)
+    set_status(batch_api, executor.name(done), {"succeeded": 1})
+
+    executor.cleanup(running)
+    executor.cleanup(done)
+    executor.cleanup(str(uuid.uuid4()))
+
+    assert executor.status(running).phase == RunPhase.RUNNING
+    assert executor.status(done).phase == RunPhase.MISSING
+
+
+def test_namespace_defaults_without_a_service_account_mount(batch_api: client.BatchV1Api,
+                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    import services.trainer.kubernetes_executor as module
+
+    monkeypatch.setattr(module, "NAMESPACE_FILE", tmp_path / "missing")
+    assert KubernetesExecutor(KubernetesOptions(), batch_api=batch_api).namespace == "default"
+    (tmp_path / "namespace").write_text("llm4gov-prod\n")
+    monkeypatch.setattr(module, "NAMESPACE_FILE", tmp_path / "namespace")
+    assert KubernetesExecutor(KubernetesOptions(), batch_api=batch_api).namespace == "llm4gov-prod"
