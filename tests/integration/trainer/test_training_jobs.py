@@ -5,11 +5,13 @@ and bad input refused with a clear 4xx that creates nothing."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from shared.adapters import AdapterRegistry
@@ -68,6 +70,10 @@ def test_qlora_job_publishes_a_versioned_adapter_to_s3_and_promotes_it(trainer: 
     assert [e["data"]["step"] for e in events if e["type"] == "eval"] == [2, 4]
     assert [c["step"] for c in checkpoints] == [2, 4]
     assert registry["promoted"] == job["adapter"]["version"]
+    time.sleep(0.5)  # one scheduling round turns job-store progress into gauges
+    metrics = httpx.get(f"{trainer.url}/metrics").text
+    assert 'llm4gov_trainer_jobs{state="succeeded"}' in metrics
+    assert 'llm4gov_trainer_adapter_eval_score{metric="agreement",task="severity"}' in metrics
 
     # read the adapter back from S3 as inference will
     engine = create_db_engine(trainer.settings.resolved_database_url())
@@ -189,8 +195,6 @@ def test_roles_are_enforced(trainer: Trainer) -> None:
     assert create(trainer, {"dataset": {"uri": "x"}, "base_model": "tiny-llama"}, role="label").status_code == 403
     with trainer.client("label") as client:
         assert client.post("/v1/adapters/gate/rollback").status_code == 403
-    import httpx
-
     assert httpx.get(f"{trainer.url}/v1/training-jobs").status_code == 401
     with trainer.client() as client:
         assert client.get(f"/v1/training-jobs/{uuid.uuid4()}").status_code == 404
