@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -61,3 +61,9 @@ def init_db(engine: Engine) -> sessionmaker:
     """Create missing tables (idempotent) and return a session factory."""
     Base.metadata.create_all(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def check_database(engine: Engine) -> None:
+    """Raise if the database does not answer (a service's /readyz check)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

@@ -109,6 +109,32 @@ def serve_app(app, host: str = "127.0.0.1", port: int | None = None) -> Iterator
         thread.join(timeout=10)
 
 
+@contextmanager
+def service_process(service: str, env: dict[str, str], log_path: Path,
+                    port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:  # type: ignore[type-arg]
+    """`llm4gov serve <service>` as a real process on 127.0.0.1 (environment `env` on top of ours);
+    yields its URL and process, and stops it at the end unless the test killed it."""
+    port = port or free_port()
+    root = Path(__file__).resolve().parents[1]
+    log = open(log_path, "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", service, "--port", str(port)],
+                            cwd=root, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process=proc)
+    except (RuntimeError, TimeoutError):
+        proc.kill()
+        raise RuntimeError(log_path.read_text()[-3000:]) from None
+    try:
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=60)
+        log.close()
+
+
 def assert_no_server_errors(base_url: str, headers: dict[str, str], max_examples: int = 30) -> int:
     """Schemathesis over every operation of the app's OpenAPI schema: no generated request may get a
     5xx. Returns the number of operations exercised."""

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import httpx
-
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from shared.app import create_service_app
 from shared.audit import AuditLog
 from shared.clients import AnonymizerClient
-from shared.db import create_db_engine, init_db
+from shared.db import check_database, create_db_engine, init_db
 from shared.jobstore import JobStore
 from shared.keys import derive_fernet, load_master_key
 from shared.storage import create_object_store
@@ -39,10 +38,6 @@ def create_app(settings: TeacherSettings | None = None) -> FastAPI:
     anonymizer_key = options.anonymizer_api_key.get_secret_value() if options.anonymizer_api_key else None
     anonymizer = AnonymizerClient(options.anonymizer_url, anonymizer_key, options.anonymizer_timeout_s)
 
-    def database_ready() -> None:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
     def anonymizer_ready() -> None:
         httpx.get(options.anonymizer_url.rstrip("/") + "/readyz", timeout=5).raise_for_status()
 
@@ -61,7 +56,7 @@ def create_app(settings: TeacherSettings | None = None) -> FastAPI:
 
     app = create_service_app(
         "teacher", settings, title="LLM4Gov teacher", description=DESCRIPTION, routers=[router],
-        readiness={"database": database_ready, "object_storage": objects.check, "anonymizer": anonymizer_ready},
+        readiness={"database": partial(check_database, engine), "object_storage": objects.check, "anonymizer": anonymizer_ready},
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
     ctx = RunnerContext(store=JobStore(sessions), objects=objects, anonymizer=anonymizer,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from shared.adapters import AdapterRegistry
 from shared.app import create_service_app
 from shared.audit import AuditLog
-from shared.db import create_db_engine, init_db
+from shared.db import check_database, create_db_engine, init_db
 from shared.jobstore import JobStore
 from shared.storage import create_object_store
 from services.trainer.api import adapters, jobs, models
@@ -41,10 +42,6 @@ def create_app(settings: TrainerSettings | None = None) -> FastAPI:
     store = JobStore(sessions)
     resolver = BaseModelResolver(objects, settings.resolved_work_dir() / "base-models", settings.resolved_model_roots())
 
-    def database_ready() -> None:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
     holder: dict[str, TrainingWorker] = {}
 
     def on_startup(app: FastAPI) -> None:
@@ -61,7 +58,7 @@ def create_app(settings: TrainerSettings | None = None) -> FastAPI:
 
     app = create_service_app(
         "trainer", settings, title="LLM4Gov trainer", description=DESCRIPTION, routers=[jobs, adapters, models],
-        readiness={"database": database_ready, "object_storage": objects.check},
+        readiness={"database": partial(check_database, engine), "object_storage": objects.check},
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
     app.state.trainer_metrics = TrainerMetrics(app.state.metrics)

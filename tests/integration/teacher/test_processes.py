@@ -6,7 +6,6 @@ import collections
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,40 +13,23 @@ from pathlib import Path
 
 import httpx
 
-from shared.clients import wait_until_healthy
 from tests.fakes.teacher_server import serve_fake_teacher
 from tests.integration.teacher.conftest import TEACHER_KEY, canary_records, job_request
-from tests.servers import free_port
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.servers import free_port, service_process
 
 
 @contextmanager
 def teacher_process(data_dir: Path, anonymizer, worker_id: str, database_url: str | None = None,  # type: ignore[no-untyped-def]
                     port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = port or free_port()
-    env = {**os.environ, "LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir),
+    env = {"LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir),
            "LLM4GOV_TEACHER__ANONYMIZER_URL": anonymizer.url,
            "LLM4GOV_TEACHER__ANONYMIZER_API_KEY": anonymizer.keys["anonymize"],
            "LLM4GOV_TEACHER__WORKER_ID": worker_id, "LLM4GOV_TEACHER__POLL_INTERVAL_S": "0.2",
-           "LLM4GOV_TEACHER__SECRET_KEY": "s" * 40, "OPENAI_API_KEY": TEACHER_KEY, "PYTHONUNBUFFERED": "1"}
+           "LLM4GOV_TEACHER__SECRET_KEY": "s" * 40, "OPENAI_API_KEY": TEACHER_KEY}
     if database_url:
         env["LLM4GOV_DATABASE_URL"] = database_url
-    log = open(data_dir / f"{worker_id}-{port}.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "teacher", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process=proc)
-    except (RuntimeError, TimeoutError):
-        raise RuntimeError((data_dir / f"{worker_id}-{port}.log").read_text()[-3000:]) from None
-    try:
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        log.close()
+    with service_process("teacher", env, data_dir / f"{worker_id}-{port or 'any'}.log", port) as running:
+        yield running
 
 
 def _wait(url: str, job_id: str, states: tuple[str, ...], timeout_s: float = 120) -> dict:

@@ -4,12 +4,9 @@ checkpoint in object storage (the local scratch is wiped, as on another node) an
 from __future__ import annotations
 
 import os
+import shutil
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,36 +14,11 @@ import pytest
 
 from services.trainer.base_models import upload_base_model
 from services.trainer.executors import settings_env
-from shared.clients import wait_until_healthy
 from shared.storage import create_object_store
 from tests.integration.trainer.conftest import STRUCTURE, jsonl, labeled_records, trainer_settings
-from tests.servers import free_port
+from tests.servers import service_process
 
 pytest.importorskip("torch")
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@contextmanager
-def trainer_process(env: dict[str, str], log_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:  # type: ignore[type-arg]
-    port = free_port()
-    log = open(log_path, "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "trainer", "--port", str(port)],
-                            cwd=ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process=proc)
-    except (RuntimeError, TimeoutError):
-        raise RuntimeError(log_path.read_text()[-3000:]) from None
-    try:
-        yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=60)
-        log.close()
-
 
 def training_processes(job_id: str) -> list[int]:
     """Pids of live training processes of `job_id` (from /proc)."""
@@ -76,7 +48,7 @@ def test_kill_9_mid_training_then_restart_resumes_from_the_stored_checkpoint(tmp
             "base_model": "tiny-llama", "method": "lora", "validation": {"fraction": 0.0},
             "hyperparameters": {"r": 4, "alpha": 8, "max_steps": 150, "batch_size": 4, "learning_rate": 1e-3,
                                 "save_steps": 10}}
-    with trainer_process(env, tmp_path / "first.log") as (url, proc):
+    with service_process("trainer", env, tmp_path / "first.log") as (url, proc):
         job_id = httpx.post(f"{url}/v1/training-jobs", json=body, timeout=30).json()["id"]
         deadline = time.monotonic() + 180
         while not [e for e in _events(url, job_id) if e["type"] == "checkpoint" and e["data"]["step"] >= 20]:
@@ -91,11 +63,9 @@ def test_kill_9_mid_training_then_restart_resumes_from_the_stored_checkpoint(tmp
     # a fresh node: nothing of the job on local disk, only what is in object storage
     local = settings.resolved_work_dir() / "jobs" / job_id
     assert local.is_dir()
-    import shutil
-
     shutil.rmtree(local)
 
-    with trainer_process(env, tmp_path / "second.log") as (url, _proc):
+    with service_process("trainer", env, tmp_path / "second.log") as (url, _proc):
         deadline = time.monotonic() + 300
         while (job := httpx.get(f"{url}/v1/training-jobs/{job_id}", timeout=10).json())["status"] not in (
                 "succeeded", "failed", "cancelled"):
