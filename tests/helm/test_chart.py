@@ -36,7 +36,13 @@ PRODUCTION_VALUES = HELM_DIR / "values-production.yaml"
 RELEASE = "llm4gov"
 NAMESPACE = "llm4gov"
 KUBERNETES_VERSION = "1.30.0"
-API_COMPONENTS = ("anonymizer", "teacher")
+API_COMPONENTS = ("anonymizer", "teacher", "trainer")
+# Components with a secret key of their own (LLM4GOV_<COMPONENT>__SECRET_KEY).
+SECRET_KEY_COMPONENTS = ("anonymizer", "teacher")
+# Labels the trainer's Kubernetes executor puts on every training pod (services/trainer/kubernetes_executor.py).
+TRAINING_POD_LABELS = {"app.kubernetes.io/name": "llm4gov", "app.kubernetes.io/component": "trainer-job",
+                       "app.kubernetes.io/managed-by": "llm4gov-trainer"}
+TRAINER_JOB_VERBS = ["create", "get", "list", "watch", "delete"]
 CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
 POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"}
 
@@ -260,6 +266,21 @@ BAD_VALUES = {
     "non-postgres database url": {"database": {"url": "mysql://db/llm4gov"}},
     "resources without limits": {"teacher": {"resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": None}}},
     "weak bundled postgres password": {"bundled": {"postgresql": {"password": "short"}}},
+    "unknown trainer executor": {"trainer": {"settings": {"executor": "slurm"}}},
+    "negative training gpu count": {"trainer": {"job": {"gpu": -1}}},
+    "training gpu count as a string": {"trainer": {"job": {"gpu": "1"}}},
+    "latest training image": {"trainer": {"job": {"image": {"tag": "latest"}}}},
+    "training deadline under a minute": {"trainer": {"job": {"activeDeadlineSeconds": 30}}},
+    "negative training job ttl": {"trainer": {"job": {"ttlSecondsAfterFinished": -1}}},
+    "training backoff above 10": {"trainer": {"job": {"backoffLimit": 11}}},
+    "bad training toleration effect": {"trainer": {"job": {"tolerations": [{"key": "gpu", "operator": "Exists",
+                                                                             "effect": "Sometimes"}]}}},
+    "secret-like plain training env": {"trainer": {"job": {"env": {"LLM4GOV_DATABASE_URL": "postgresql://u:p@db/x"}}}},
+    "training env overriding the work dir": {"trainer": {"job": {"env": {"LLM4GOV_TRAINER__WORK_DIR": "/"}}}},
+    "bad training job name prefix": {"trainer": {"job": {"jobNamePrefix": "Train_Jobs"}}},
+    "zero concurrent training jobs": {"trainer": {"settings": {"maxConcurrentJobs": 0}}},
+    "empty kubernetes api egress": {"trainer": {"networkPolicy": {"kubernetesApi": {"cidrs": []}}}},
+    "unknown trainer key": {"trainer": {"job": {"gpus": 2}}},
 }
 
 
@@ -282,6 +303,10 @@ MISSING_SECRETS = {
     "database url": ({"database": {"existingSecret": ""}}, "database"),
     "bundled postgres password": ({"bundled": {"postgresql": {"enabled": True}}}, "bundled.postgresql.password"),
     "bundled s3 credentials": ({"bundled": {"s3": {"enabled": True}}}, "bundled.s3.accessKeyId"),
+    "training pods' env secret": ({"trainer": {"job": {"envSecret": {"existingSecret": ""}}}},
+                                  "trainer.job.envSecret.existingSecret"),
+    "trainer role on the default service account": ({"trainer": {"serviceAccount": {"create": False}}},
+                                                    "trainer.serviceAccount"),
 }
 
 
@@ -366,7 +391,10 @@ def test_monitoring_objects_are_well_formed(rendered: dict[str, Any]) -> None:
             assert f'namespace="{NAMESPACE}"' in r["expr"], "alerts are scoped to the release namespace"
             names.add(r["alert"])
     assert {"LLM4GovHighErrorRate", "LLM4GovHighLatency", "LLM4GovLabelingItemsFailing",
-            "LLM4GovLabelingJobFailed"} <= names
+            "LLM4GovLabelingJobFailed", "LLM4GovTrainingJobFailed", "LLM4GovTrainingJobStalled"} <= names
+    services = {r["labels"]["llm4gov_service"] for g in rule["spec"]["groups"] for r in g["rules"]
+                if r["alert"] == "LLM4GovHighErrorRate"}
+    assert services == set(API_COMPONENTS), "HTTP alerts for every service"
 
 
 def test_yamllint_plain_yaml_files() -> None:
@@ -470,8 +498,13 @@ def test_grafana_dashboard(rendered: dict[str, Any]) -> None:
     exprs = " ".join(t["expr"] for p in panels for t in p["targets"])
     for needle in ("_http_requests_total", 'status=~"5.."', "histogram_quantile(0.50", "histogram_quantile(0.95",
                    "entities_detected_total", "teacher_calls_total", "teacher_retries_total", "teacher_tokens_total",
-                   "teacher_items_total"):
+                   "teacher_items_total", "llm4gov_trainer_jobs{", "trainer_job_tokens_per_second",
+                   "trainer_job_loss", "trainer_job_step{", "trainer_job_step_seconds", "trainer_adapter_eval_score"):
         assert needle in exprs, f"dashboard has no panel with {needle}"
+    rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
+    assert "Trainer" in rows
+    (service,) = [v for v in dashboard["templating"]["list"] if v["name"] == "service"]
+    assert {o["value"] for o in service["options"]} == set(API_COMPONENTS)
     ids = [p["id"] for p in dashboard["panels"]]
     assert len(ids) == len(set(ids))
 
@@ -532,9 +565,10 @@ def test_service_accounts_do_not_mount_tokens(rendered: dict[str, Any], case: st
     for doc in _docs(rendered, case, "Deployment"):
         component = doc["metadata"]["labels"]["app.kubernetes.io/component"]
         assert _pod_spec(doc)["serviceAccountName"] == f"{RELEASE}-{component}"
-    # No service talks to the Kubernetes API yet: no RBAC at all (the trainer's Role comes with it).
+    # The only RBAC is the trainer's namespaced Role and its binding (test_trainer_role_allows_only_batch_jobs).
     rbac = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
-    assert not [d for d in _docs(rendered, case) if d["kind"] in rbac]
+    assert {(d["kind"], d["metadata"]["name"]) for d in _docs(rendered, case) if d["kind"] in rbac} == \
+        {("Role", f"{RELEASE}-trainer"), ("RoleBinding", f"{RELEASE}-trainer")}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -561,6 +595,8 @@ def test_writable_paths_are_emptydirs(rendered: dict[str, Any], case: str) -> No
         config = _by_name(_docs(rendered, case, "ConfigMap"), f"{RELEASE}-{component}")["data"]
         assert config["LLM4GOV_DATA_DIR"] == "/var/lib/llm4gov"
         assert pod["enableServiceLinks"] is False
+        if component == "trainer":  # checkpoints and the base-model cache: inside the data emptyDir
+            assert config["LLM4GOV_TRAINER__WORK_DIR"].startswith("/var/lib/llm4gov/")
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -614,7 +650,12 @@ def test_secret_settings_come_from_secret_refs(rendered: dict[str, Any], case: s
         for name in secret_env:
             assert "value" not in env[name], f"{case}: {component} {name} is a literal"
             assert "secretKeyRef" in env[name]["valueFrom"], f"{case}: {component} {name} is not from a Secret"
-        assert f"LLM4GOV_{component.upper()}__SECRET_KEY" in env
+        if component in SECRET_KEY_COMPONENTS:
+            assert f"LLM4GOV_{component.upper()}__SECRET_KEY" in env
+    trainer = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-trainer")
+    env = {e["name"]: e for e in _pod_spec(trainer)["containers"][0]["env"]}
+    assert {"LLM4GOV_DATABASE_URL", "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID"} <= set(env)
+    assert env["LLM4GOV_TRAINER__WORKER_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
     teacher = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-teacher")
     env = {e["name"]: e for e in _pod_spec(teacher)["containers"][0]["env"]}
     assert env["LLM4GOV_TEACHER__WORKER_ID"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
@@ -732,7 +773,7 @@ def test_ingress_routes_only_api_paths_with_tls(rendered: dict[str, Any]) -> Non
         for path in rule["http"]["paths"]:
             assert path["path"] == "/v1", "only the API is exposed (no /metrics, /healthz, /readyz)"
             backends.add(path["backend"]["service"]["name"])
-    assert backends == {f"{RELEASE}-anonymizer", f"{RELEASE}-teacher"}
+    assert backends == {f"{RELEASE}-{c}" for c in API_COMPONENTS}
     # The ingress controller is allowed in by the services' policies.
     for component in API_COMPONENTS:
         policy = _by_name(_docs(rendered, "production", "NetworkPolicy"), f"{RELEASE}-{component}")
@@ -751,3 +792,248 @@ def test_bundled_stores_are_evaluation_only(rendered: dict[str, Any]) -> None:
     assert teacher["LLM4GOV_STORAGE__S3_ENDPOINT_URL"] == f"http://{RELEASE}-s3:8333"
     values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
     assert values["bundled"]["postgresql"]["enabled"] is False and values["bundled"]["s3"]["enabled"] is False
+
+
+# --------------------------------------------------------------------------------------------------
+# Trainer: RBAC, API token, training Jobs and their settings
+# --------------------------------------------------------------------------------------------------
+
+
+def _config(rendered: dict[str, Any], case: str, name: str) -> dict[str, str]:
+    return _by_name(_docs(rendered, case, "ConfigMap"), name)["data"]
+
+
+@pytest.fixture(scope="module")
+def trainer_executor() -> Any:
+    """The trainer's own settings class and Kubernetes executor (the chart's settings must parse)."""
+    try:
+        from services.trainer import kubernetes_executor, settings
+    except ImportError:  # pragma: no cover - depends on the environment
+        kubernetes_executor = settings = None
+    _need(settings is not None, "the trainer's dependencies (pip install -e '.[trainer]')")
+    return settings.TrainerSettings, kubernetes_executor.KubernetesExecutor
+
+
+def _training_job(trainer_executor: Any, config: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The batch/v1 Job the trainer would create, configured by the rendered ConfigMap only."""
+    settings_cls, executor_cls = trainer_executor
+    for key in list(os.environ):
+        if key.startswith("LLM4GOV_"):
+            monkeypatch.delenv(key)
+    for key, value in config.items():
+        monkeypatch.setenv(key, value)
+    settings = settings_cls()
+    assert settings.trainer.executor == "kubernetes"
+    executor = executor_cls(settings.trainer.kubernetes, batch_api=object())  # no API call is made
+    return executor.job_manifest("0b7e2c1a-4d4f-4f6e-9a55-2f0c3d9e8a11")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_trainer_role_allows_only_batch_jobs(rendered: dict[str, Any], case: str) -> None:
+    docs = _docs(rendered, case)
+    assert not [d for d in docs if d["kind"] in {"ClusterRole", "ClusterRoleBinding"}]
+    (role,) = _docs(rendered, case, "Role")
+    assert role["metadata"]["namespace"] == NAMESPACE
+    assert role["rules"] == [{"apiGroups": ["batch"], "resources": ["jobs"], "verbs": TRAINER_JOB_VERBS}]
+    for rule in role["rules"]:
+        assert "*" not in rule["apiGroups"] + rule["resources"] + rule["verbs"]
+        assert "resourceNames" not in rule and "nonResourceURLs" not in rule
+    (binding,) = _docs(rendered, case, "RoleBinding")
+    assert binding["metadata"]["namespace"] == NAMESPACE
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role["metadata"]["name"]}
+    # Bound to the trainer's own ServiceAccount only: not the training pods', not the namespace's default.
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": f"{RELEASE}-trainer", "namespace": NAMESPACE}]
+    trainer = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-trainer")
+    assert _pod_spec(trainer)["serviceAccountName"] == f"{RELEASE}-trainer"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_only_the_trainer_gets_an_api_token(rendered: dict[str, Any], case: str) -> None:
+    """No pod automounts a token; the trainer mounts a short-lived projected one, read-only."""
+    token_path = "/var/run/secrets/kubernetes.io/serviceaccount"
+    with_token = set()
+    for doc in _workloads(rendered, case):
+        pod = _pod_spec(doc)
+        assert pod.get("automountServiceAccountToken") is False
+        token_volumes = {v["name"]: v for v in pod.get("volumes", [])
+                         if any("serviceAccountToken" in s for s in v.get("projected", {}).get("sources", []))}
+        if not token_volumes:
+            continue
+        with_token.add(doc["metadata"]["name"])
+        ((name, volume),) = token_volumes.items()
+        (token,) = [s["serviceAccountToken"] for s in volume["projected"]["sources"] if "serviceAccountToken" in s]
+        assert token["expirationSeconds"] <= 3607 and "audience" not in token
+        (container,) = pod["containers"]
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == name]
+        assert mount == {"name": name, "mountPath": token_path, "readOnly": True}
+    assert with_token == {f"{RELEASE}-trainer"}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_training_pods_service_account_has_no_rights(rendered: dict[str, Any], case: str) -> None:
+    account = _by_name(_docs(rendered, case, "ServiceAccount"), f"{RELEASE}-trainer-job")
+    assert account["automountServiceAccountToken"] is False
+    for binding in _docs(rendered, case, "RoleBinding"):
+        assert {s["name"] for s in binding["subjects"]} == {f"{RELEASE}-trainer"}
+    config = _config(rendered, case, f"{RELEASE}-trainer")
+    assert config["LLM4GOV_TRAINER__KUBERNETES__SERVICE_ACCOUNT"] == f"{RELEASE}-trainer-job"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_trainer_config(rendered: dict[str, Any], case: str) -> None:
+    config = _config(rendered, case, f"{RELEASE}-trainer")
+    assert config["LLM4GOV_TRAINER__EXECUTOR"] == "kubernetes"
+    assert config["LLM4GOV_TRAINER__KUBERNETES__NAMESPACE"] == NAMESPACE
+    assert config["LLM4GOV_TRAINER__KUBERNETES__IN_CLUSTER"] == "true"
+    assert config["LLM4GOV_TRAINER__KUBERNETES__IMAGE"].endswith("-gpu")
+    for key in ("RESOURCES", "NODE_SELECTOR", "TOLERATIONS", "ENV_FROM_SECRETS", "ENV_FROM_CONFIG_MAPS", "ENV",
+                "IMAGE_PULL_SECRETS"):
+        json.loads(config[f"LLM4GOV_TRAINER__KUBERNETES__{key}"])  # list/dict settings are JSON
+    resources = json.loads(config["LLM4GOV_TRAINER__KUBERNETES__RESOURCES"])
+    assert resources["limits"]["nvidia.com/gpu"] == "1"
+    assert json.loads(config["LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_CONFIG_MAPS"]) == [f"{RELEASE}-trainer-job"]
+    # The training pods' ConfigMap: storage and logging only; no API settings, no secrets.
+    job_config = _config(rendered, case, f"{RELEASE}-trainer-job")
+    assert job_config["LLM4GOV_STORAGE__BACKEND"] == "s3"
+    assert not [k for k in job_config if k.startswith(("LLM4GOV_TRAINER__KUBERNETES", "LLM4GOV_API_KEYS"))]
+
+
+def test_production_trainer_runs_jobs_on_the_gpu_pool(rendered: dict[str, Any]) -> None:
+    config = _config(rendered, "production", f"{RELEASE}-trainer")
+    assert json.loads(config["LLM4GOV_TRAINER__KUBERNETES__NODE_SELECTOR"]) == {"node-pool.example.gov.br/name": "gpu"}
+    assert json.loads(config["LLM4GOV_TRAINER__KUBERNETES__TOLERATIONS"]) == [
+        {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}]
+    assert json.loads(config["LLM4GOV_TRAINER__KUBERNETES__IMAGE_PULL_SECRETS"]) == ["registry-credentials"]
+    assert config["LLM4GOV_TRAINER__KUBERNETES__IMAGE"] == "registry.example.gov.br/llm4gov/trainer:0.1.0-gpu"
+    # Secrets come from existing Secrets only.
+    assert json.loads(config["LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_SECRETS"]) == ["llm4gov-trainer-job-env"]
+    trainer = _by_name(_docs(rendered, "production", "Deployment"), f"{RELEASE}-trainer")
+    assert "nvidia.com/gpu" not in trainer["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_trainer_settings_make_a_valid_training_job(rendered: dict[str, Any], case: str, trainer_executor: Any,
+                                                    kubernetes_validate: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The executor, configured by the rendered ConfigMap, builds a Job that validates and that only
+    references what the release provides (or the documented existing Secret)."""
+    job = _training_job(trainer_executor, _config(rendered, case, f"{RELEASE}-trainer"), monkeypatch)
+    kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+    assert job["metadata"]["namespace"] == NAMESPACE
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == f"{RELEASE}-trainer-job"
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert {t["key"] for t in pod["tolerations"]} == {"nvidia.com/gpu"}
+    secrets = {d["metadata"]["name"]: d for d in _docs(rendered, case, "Secret")}
+    configmaps = {d["metadata"]["name"] for d in _docs(rendered, case, "ConfigMap")}
+    for source in container["envFrom"]:
+        if "configMapRef" in source:
+            assert source["configMapRef"]["name"] in configmaps
+        else:
+            name = source["secretRef"]["name"]
+            assert name in secrets or name == "llm4gov-trainer-job-env", f"{case}: unknown Secret {name}"
+    # Only references: no value in the Job spec comes from a Secret.
+    text = yaml.safe_dump(job)
+    assert not [m for m in MARKERS.values() if m in text]
+    assert not [e for e in container["env"] if re.search(r"SECRET|PASSWORD|DATABASE_URL|ACCESS_KEY", e["name"])]
+    # The Job's pods are the ones the training NetworkPolicy isolates.
+    labels = job["spec"]["template"]["metadata"]["labels"]
+    assert TRAINING_POD_LABELS.items() <= labels.items()
+    policies = _policies_for(_docs(rendered, case, "NetworkPolicy"), labels)
+    assert [p["metadata"]["name"] for p in policies] == [f"{RELEASE}-trainer-job"]
+
+
+@pytest.mark.parametrize("case", ["inline-bundled", "inline-external"])
+def test_inline_values_reach_the_training_pods_through_a_secret(rendered: dict[str, Any], case: str) -> None:
+    secret = _by_name(_docs(rendered, case, "Secret"), f"{RELEASE}-trainer-job-secret")
+    data = secret["stringData"]
+    assert set(data) == {"LLM4GOV_DATABASE_URL", "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID",
+                         "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY"}
+    assert data["LLM4GOV_STORAGE__S3_ACCESS_KEY_ID"] == MARKERS["s3_access_key"]
+    assert MARKERS["db_password"] in data["LLM4GOV_DATABASE_URL"]
+    if case == "inline-bundled":
+        bundled = _by_name(_docs(rendered, case, "Secret"), f"{RELEASE}-postgresql-secret")["stringData"]
+        assert data["LLM4GOV_DATABASE_URL"] == bundled["url"]
+    config = _config(rendered, case, f"{RELEASE}-trainer")
+    # Everything is inline: the pods need no Secret from outside the chart.
+    assert json.loads(config["LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_SECRETS"]) == [f"{RELEASE}-trainer-job-secret"]
+
+
+def test_training_pods_reach_the_bundled_stores(rendered: dict[str, Any]) -> None:
+    for name, port in ((f"{RELEASE}-postgresql", 5432), (f"{RELEASE}-s3-bundled", 8333)):
+        policy = _by_name(_docs(rendered, "inline-bundled", "NetworkPolicy"), name)
+        (rule,) = policy["spec"]["ingress"]
+        assert rule["ports"] == [{"protocol": "TCP", "port": port}]
+        assert any(_selects(peer["podSelector"], TRAINING_POD_LABELS) for peer in rule["from"]), name
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_trainer_and_training_pods_stay_in_the_cluster(rendered: dict[str, Any], case: str) -> None:
+    """No egress to 0.0.0.0/0 or any public address; the API server only from the trainer service."""
+    policies = _docs(rendered, case, "NetworkPolicy")
+    trainer = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-trainer")
+    api_ports = {443, 6443}
+    for labels, may_reach_api in ((_pod_labels(trainer), True), (TRAINING_POD_LABELS, False)):
+        selected = _policies_for(policies, labels)
+        assert selected and all({"Ingress", "Egress"} <= set(p["spec"]["policyTypes"]) for p in selected)
+        rules = [r for p in selected for r in p["spec"].get("egress", [])]
+        for rule in rules:
+            for peer in rule["to"]:
+                assert _is_cluster_internal(peer), f"{case}: {labels['app.kubernetes.io/component']} egress to {peer}"
+                assert peer.get("ipBlock", {}).get("cidr") not in {"0.0.0.0/0", "::/0"}
+        ports = {p["port"] for r in rules for p in r["ports"]}
+        if not may_reach_api:
+            assert not ports & {6443, 8080}, f"{case}: training pods reach {sorted(ports)}"
+            assert [p["spec"]["ingress"] for p in selected] == [[]], "nothing may connect to a training pod"
+        else:
+            api = [r for r in rules if 6443 in {p["port"] for p in r["ports"]}]
+            assert len(api) == 1, f"{case}: the trainer has no egress to the Kubernetes API"
+            assert {p["port"] for p in api[0]["ports"]} <= api_ports
+    # No other component reaches the Kubernetes API port.
+    for doc in _workloads(rendered, case):
+        if doc is trainer:
+            continue
+        for policy in _policies_for(policies, _pod_labels(doc)):
+            for rule in policy["spec"].get("egress", []):
+                assert 6443 not in {p["port"] for p in rule["ports"]}, doc["metadata"]["name"]
+
+
+def test_trainer_local_executor_gets_no_kubernetes_access(chart: Any, kubernetes_validate: Any) -> None:
+    docs = [d for _, d in _render(chart, {"trainer": {"settings": {"executor": "local"}}})]
+    for doc in docs:
+        if doc["kind"] not in CRD_KINDS:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    assert not [d for d in docs if d["kind"] in {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}]
+    assert not [d for d in docs if d["metadata"]["labels"].get("app.kubernetes.io/component") == "trainer-job"]
+    config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-trainer")["data"]
+    assert config["LLM4GOV_TRAINER__EXECUTOR"] == "local"
+    assert not [k for k in config if k.startswith("LLM4GOV_TRAINER__KUBERNETES__")]
+    trainer = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-trainer")
+    assert not [v for v in _pod_spec(trainer)["volumes"] if "projected" in v]
+    policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-trainer")
+    ports = sorted({p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]})
+    assert ports == [53, 443, 5432], "DNS, S3 and PostgreSQL only"
+
+
+def test_trainer_can_be_disabled(chart: Any) -> None:
+    values = {"trainer": {"enabled": False}, "ingress": {"enabled": True},
+              "monitoring": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}}}
+    docs = [d for _, d in _render(chart, values)]
+    assert not [d for d in docs if d["metadata"]["labels"].get("app.kubernetes.io/component") in {"trainer", "trainer-job"}]
+    assert not [d for d in docs if d["kind"] in {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}]
+    (rule,) = [d for d in docs if d["kind"] == "PrometheusRule"]
+    assert not [r for g in rule["spec"]["groups"] for r in g["rules"] if r["labels"]["llm4gov_service"] == "trainer"]
+    (ingress,) = [d for d in docs if d["kind"] == "Ingress"]
+    assert "trainer.llm4gov.local" not in {r["host"] for r in ingress["spec"]["rules"]}
+
+
+def test_training_gpu_count_and_cpu_training(chart: Any) -> None:
+    for gpu, expected in ((0, None), (2, "2")):
+        docs = [d for _, d in _render(chart, {"trainer": {"job": {"gpu": gpu}}})]
+        config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-trainer")["data"]
+        limits = json.loads(config["LLM4GOV_TRAINER__KUBERNETES__RESOURCES"])["limits"]
+        assert limits.get("nvidia.com/gpu") == expected
+        assert limits["memory"] == "32Gi"

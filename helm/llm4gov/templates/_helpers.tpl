@@ -2,9 +2,9 @@
 Names, labels and shared building blocks.
 
 Service components are listed once in "llm4gov.apiComponents"; the per-kind templates
-(deployment.yaml, service.yaml, ...) range over that list. A new service (trainer, inference)
-joins by adding its name there, a values block, and "llm4gov.<name>.config" / "llm4gov.<name>.env"
-definitions (see _anonymizer.tpl, _teacher.tpl).
+(deployment.yaml, service.yaml, ...) range over that list. A new service (inference) joins by
+adding its name there, a values block, and "llm4gov.<name>.config" / "llm4gov.<name>.env"
+definitions (see _anonymizer.tpl, _teacher.tpl, _trainer.tpl).
 */}}
 
 {{- define "llm4gov.name" -}}
@@ -62,7 +62,7 @@ app.kubernetes.io/part-of: llm4gov
 {{/* The enabled API services, as a JSON list. */}}
 {{- define "llm4gov.apiComponents" -}}
 {{- $out := list -}}
-{{- range $component := list "anonymizer" "teacher" -}}
+{{- range $component := list "anonymizer" "teacher" "trainer" -}}
 {{- if (index $.Values $component).enabled -}}
 {{- $out = append $out $component -}}
 {{- end -}}
@@ -91,6 +91,14 @@ true
 {{/* "true" when the component uses object storage. */}}
 {{- define "llm4gov.usesStorage" -}}
 {{- if ne .component "anonymizer" }}true{{ end -}}
+{{- end -}}
+
+{{/*
+"true" when the component talks to the Kubernetes API: the trainer with executor "kubernetes" only
+(it creates the training Jobs). Only that pod gets a service-account token, and only its Role.
+*/}}
+{{- define "llm4gov.usesKubernetesApi" -}}
+{{- if and (eq .component "trainer") (eq .root.Values.trainer.settings.executor "kubernetes") }}true{{ end -}}
 {{- end -}}
 
 {{/* "true" when the component reaches outside the cluster: the teacher only. */}}
@@ -155,6 +163,12 @@ key: {{ .spec.existingSecretKey }}
 {{- end -}}
 {{- end -}}
 
+{{/* The bundled (evaluation) PostgreSQL's URL, with its password: Secret data only. */}}
+{{- define "llm4gov.bundledPostgresUrl" -}}
+{{- $pg := .Values.bundled.postgresql -}}
+{{- printf "postgresql://%s:%s@%s:5432/%s" $pg.username $pg.password (include "llm4gov.resourceName" (list . "postgresql")) $pg.database -}}
+{{- end -}}
+
 {{/* Where the database URL comes from (secretKeyRef body); fails when nothing is configured. */}}
 {{- define "llm4gov.databaseUrlRef" -}}
 {{- if .Values.bundled.postgresql.enabled -}}
@@ -216,15 +230,20 @@ LLM4GOV_MAX_REQUEST_BYTES: {{ $root.Values.config.maxRequestBytes | int64 | quot
 LLM4GOV_API_KEYS_FILE: /etc/llm4gov/api-keys/api-keys.yaml
 {{- end }}
 {{- if include "llm4gov.usesStorage" . }}
+{{ include "llm4gov.storageConfig" $root }}
+{{- end }}
+{{- end -}}
+
+{{/* Non-secret object-storage settings (ConfigMap data). */}}
+{{- define "llm4gov.storageConfig" -}}
 LLM4GOV_STORAGE__BACKEND: s3
-LLM4GOV_STORAGE__S3_BUCKET: {{ $root.Values.storage.s3.bucket | quote }}
-LLM4GOV_STORAGE__S3_REGION: {{ $root.Values.storage.s3.region | quote }}
-{{- with $root.Values.storage.s3.prefix }}
+LLM4GOV_STORAGE__S3_BUCKET: {{ .Values.storage.s3.bucket | quote }}
+LLM4GOV_STORAGE__S3_REGION: {{ .Values.storage.s3.region | quote }}
+{{- with .Values.storage.s3.prefix }}
 LLM4GOV_STORAGE__S3_PREFIX: {{ . | quote }}
 {{- end }}
-{{- with include "llm4gov.s3EndpointUrl" $root }}
+{{- with include "llm4gov.s3EndpointUrl" . }}
 LLM4GOV_STORAGE__S3_ENDPOINT_URL: {{ . | quote }}
-{{- end }}
 {{- end }}
 {{- end -}}
 
@@ -264,4 +283,42 @@ LLM4GOV_STORAGE__S3_ENDPOINT_URL: {{ . | quote }}
       port: 53
     - protocol: TCP
       port: 53
+{{- end -}}
+
+
+{{/*
+Egress rules (JSON list) to the job-store database and/or object storage: the bundled pods, or the
+external addresses of database.networkPolicy / storage.networkPolicy.
+Call with (dict "root" $ "database" bool "storage" bool).
+*/}}
+{{- define "llm4gov.dataEgressRules" -}}
+{{- $root := .root -}}
+{{- $egress := list -}}
+{{- if .database -}}
+{{- if $root.Values.bundled.postgresql.enabled -}}
+{{- $egress = append $egress (dict "to" (list (dict "podSelector" (dict "matchLabels" (include "llm4gov.selectorLabels" (dict "root" $root "component" "postgresql") | fromYaml)))) "ports" (list (dict "protocol" "TCP" "port" 5432))) -}}
+{{- else -}}
+{{- $to := list -}}
+{{- range $cidr := $root.Values.database.networkPolicy.cidrs -}}
+{{- $to = append $to (dict "ipBlock" (dict "cidr" $cidr)) -}}
+{{- end -}}
+{{- $egress = append $egress (dict "to" $to "ports" (list (dict "protocol" "TCP" "port" (int $root.Values.database.networkPolicy.port)))) -}}
+{{- end -}}
+{{- end -}}
+{{- if .storage -}}
+{{- if $root.Values.bundled.s3.enabled -}}
+{{- $egress = append $egress (dict "to" (list (dict "podSelector" (dict "matchLabels" (include "llm4gov.selectorLabels" (dict "root" $root "component" "s3") | fromYaml)))) "ports" (list (dict "protocol" "TCP" "port" 8333))) -}}
+{{- else -}}
+{{- $to := list -}}
+{{- range $cidr := $root.Values.storage.networkPolicy.cidrs -}}
+{{- $to = append $to (dict "ipBlock" (dict "cidr" $cidr)) -}}
+{{- end -}}
+{{- $ports := list -}}
+{{- range $port := $root.Values.storage.networkPolicy.ports -}}
+{{- $ports = append $ports (dict "protocol" "TCP" "port" (int $port)) -}}
+{{- end -}}
+{{- $egress = append $egress (dict "to" $to "ports" $ports) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $egress -}}
 {{- end -}}
