@@ -12,6 +12,8 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import kmock
@@ -20,7 +22,13 @@ from kubernetes import client
 
 from services.trainer.executors import RunPhase
 from services.trainer.kubernetes_executor import JOB_ID_LABEL, KubernetesExecutor, job_name
+from services.trainer.metrics import TrainerMetrics
+from services.trainer.runner import JOB_KIND
 from services.trainer.settings import KubernetesOptions
+from services.trainer.worker import TrainingWorker
+from shared.db import create_db_engine, init_db
+from shared.jobstore import JobState, JobStore
+from shared.metrics import create_service_metrics
 
 NS = "llm4gov-test"
 DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -236,3 +244,32 @@ def test_namespace_defaults_without_a_service_account_mount(batch_api: client.Ba
     (tmp_path / "namespace").write_text("llm4gov-prod\n")
     monkeypatch.setattr(module, "NAMESPACE_FILE", tmp_path / "namespace")
     assert KubernetesExecutor(KubernetesOptions(), batch_api=batch_api).namespace == "llm4gov-prod"
+
+
+def test_the_worker_follows_kubernetes_jobs_into_the_job_store(executor: KubernetesExecutor,
+                                                               batch_api: client.BatchV1Api, tmp_path: Path) -> None:
+    """The scheduler launches a Job per queued training job, records a Job that Kubernetes gave up on
+    as a failed training job (with the reason), deletes the Job of a cancelled one, and on shutdown
+    leaves running Jobs alone for another replica to adopt."""
+    store = JobStore(init_db(create_db_engine(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")))
+    spec = {"task": {"name": "severity"}}
+    failing, cancelled, running = (store.create(JOB_KIND, spec, "t", items=[{"run": 1}]).id for _ in range(3))
+    worker = TrainingWorker(store, executor, TrainerMetrics(create_service_metrics("trainer")), "replica-a",
+                            lease_s=60, poll_interval_s=0.1, max_concurrent=5)
+    worker.poll()
+    names = {job_id: job_name("llm4gov-train", job_id) for job_id in (failing, cancelled, running)}
+    assert all(batch_api.read_namespaced_job(name, NS) for name in names.values())
+    assert all(store.get(job_id).state == JobState.RUNNING for job_id in names)
+
+    set_status(batch_api, names[failing], {"failed": 1, "conditions": [
+        {"type": "Failed", "status": "True", "reason": "DeadlineExceeded"}]})
+    store.transition(cancelled, JobState.CANCELLED, "cancelled by t")
+    worker.poll()
+    assert store.get(failing).state == JobState.FAILED and "DeadlineExceeded" in (store.get(failing).reason or "")
+    assert executor.status(cancelled).phase == RunPhase.MISSING  # its Job was deleted
+    assert store.get(running).state == JobState.RUNNING and executor.status(running).phase == RunPhase.RUNNING
+
+    worker.start()  # the thread loop; stopping it hands the job back without touching its Job
+    worker.stop()
+    assert executor.status(running).phase == RunPhase.RUNNING
+    assert store.claim_items(running, "replica-b", 1, timedelta(seconds=60))
