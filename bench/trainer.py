@@ -251,6 +251,7 @@ def main() -> None:
         if proc.returncode != 0 or not lines:
             sys.exit(f"arm {arm} failed (exit {proc.returncode})")
         results[arm] = json.loads(lines[-1][len("ARM-RESULT "):])
+        (work / "runs" / f"{arm}.json").write_text(json.dumps(results[arm], indent=2))  # kept if a later arm fails
         print(f"   {arm}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
     rows = []
