@@ -26,7 +26,7 @@ from shared.db import create_db_engine, init_db
 from shared.errors import Conflict
 from shared.jobstore import TERMINAL_STATES, JobState, JobStore
 from shared.logs import configure_logging, get_logger
-from shared.prompts import PromptSpec, prompt_spec_for
+from shared.prompts import PromptSpec
 from shared.storage import ObjectStore, create_object_store
 from shared.tasks import Task
 from services.trainer.base_models import BaseModelResolver

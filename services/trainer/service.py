@@ -71,7 +71,7 @@ class TrainingService:
             instruction_mode=spec["instruction_mode"], promote=spec["promote"], suffix=spec.get("suffix"),
             created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
             trained_tokens=training.get("tokens_seen"), progress=progress,
-            dataset={k: v for k, v in spec["dataset"].items()}, metrics=result.get("metrics"), adapter=adapter,
+            dataset=dict(spec["dataset"]), metrics=result.get("metrics"), adapter=adapter,
             error=TrainingError(message=job.reason) if job.state == JobState.FAILED and job.reason else None,
             created_by=job.created_by)
 
