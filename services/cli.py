@@ -18,6 +18,7 @@ SERVICES: dict[str, str] = {
     "anonymizer": "services.anonymizer.app:create_app",
     "teacher": "services.teacher.app:create_app",
     "trainer": "services.trainer.app:create_app",
+    "inference": "services.inference.app:create_app",
 }
 
 app = typer.Typer(help="LLM4Gov platform: anonymize, label, train and serve students.", no_args_is_help=True)

@@ -98,7 +98,9 @@ class RegistryLockRow(Base):
 class AdapterRegistry:
     """Publish adapter versions, read them, promote and roll back (every write under a task lock)."""
 
-    def __init__(self, objects: ObjectStore, sessions: sessionmaker) -> None:
+    def __init__(self, objects: ObjectStore, sessions: sessionmaker | None = None) -> None:
+        """`sessions` (the job-store database) is needed only to write; readers such as inference
+        replicas pass none."""
         self.objects = objects
         self._sessions = sessions
 

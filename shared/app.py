@@ -30,7 +30,9 @@ log = get_logger("http")
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-ReadinessCheck = Callable[[], None]
+#: Raises when the dependency is not ready; may return a note (e.g. "degraded: ...") that is shown
+#: without making the service unready.
+ReadinessCheck = Callable[[], str | None]
 
 
 class _BodyTooLarge(Exception):
@@ -159,8 +161,7 @@ def create_service_app(
         ready = True
         for name, check in checks.items():
             try:
-                check()
-                results[name] = "ok"
+                results[name] = check() or "ok"
             except Exception as exc:  # a readiness probe reports, it does not raise
                 ready = False
                 results[name] = f"unavailable: {type(exc).__name__}"

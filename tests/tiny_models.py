@@ -21,6 +21,9 @@ def build_tiny_llama(path: Path, corpus: Sequence[str], vocab_size: int = 400, l
     core.decoder = decoders.ByteLevel()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>",
                                         pad_token="<pad>", unk_token="<unk>")
+    # a minimal chat template, so OpenAI-style chat requests can be served too
+    tokenizer.chat_template = ("{% for m in messages %}### {{ m['role'] }}\n{{ m['content'] }}\n{% endfor %}"
+                               "{% if add_generation_prompt %}### assistant\n{% endif %}")
     tokenizer.save_pretrained(path)
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=layers,
                          num_attention_heads=2, num_key_value_heads=2, head_dim=32, max_position_embeddings=512,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from pydantic import BaseModel, SecretStr
 
 from shared.config import ServiceSettings
 from shared.logs import get_logger
+from shared.processes import die_with_parent
 
 log = get_logger("trainer.executor")
 
@@ -125,7 +125,7 @@ class LocalProcessExecutor:
         with open(self.log_dir / f"{job_id}.log", "ab") as out:
             self._procs[job_id] = subprocess.Popen([sys.executable, *ENTRYPOINT, job_id], env=env, stdout=out,
                                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                   preexec_fn=_die_with_parent)
+                                                   preexec_fn=die_with_parent())
         log.info("training_process_started", job_id=job_id, pid=self._procs[job_id].pid)
 
     def status(self, job_id: str) -> RunStatus:
@@ -161,12 +161,3 @@ class LocalProcessExecutor:
         for job_id in list(self._procs):
             self.cancel(job_id)
 
-
-def _die_with_parent() -> None:
-    """Linux: deliver SIGKILL to the child when the parent process dies."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except OSError:  # not Linux: the lease expiry still hands the job to another worker
-        pass

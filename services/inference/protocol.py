@@ -1,0 +1,132 @@
+"""Request and response models of the inference API (separate from the engine and the routes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TASK_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, min_length=1, max_length=128, description="Echoed in the result; "
+                           "defaults to the document's position ('0', '1', ...).")
+    text: str | None = Field(default=None, min_length=1, description="The document text.")
+    user_prompt: str | dict[str, Any] | None = Field(default=None, description="The seed's record format: the "
+                                                     "document as text or a JSON object.")
+    system_prompt: str | None = Field(default=None, max_length=20_000, description="Used only by students "
+                                      "trained with instruction_mode=full.")
+
+    @model_validator(mode="after")
+    def _one_body(self) -> "Document":
+        if (self.text is None) == (self.user_prompt is None):
+            raise ValueError("give exactly one of 'text' or 'user_prompt'")
+        if isinstance(self.user_prompt, str) and not self.user_prompt.strip():
+            raise ValueError("user_prompt is empty")
+        if isinstance(self.user_prompt, dict) and not self.user_prompt:
+            raise ValueError("user_prompt is an empty object")
+        return self
+
+    def body(self) -> str | dict[str, Any]:
+        return self.text if self.text is not None else self.user_prompt  # type: ignore[return-value]
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task: str = Field(pattern=TASK_PATTERN)
+    documents: list[Document] = Field(min_length=1)
+    anonymize: bool = Field(default=False, description="Run the documents through the anonymizer first.")
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "ClassifyRequest":
+        ids = [d.id for d in self.documents if d.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValueError("document ids must be unique within a request")
+        return self
+
+
+class ItemError(BaseModel):
+    #: max_tokens | schema_violation | too_long | rejected
+    code: str
+    detail: str
+
+
+class ClassifyResult(BaseModel):
+    id: str
+    output: dict[str, Any] | None = None
+    error: ItemError | None = None
+    #: The adapter version that answered; null when the base model answered zero-shot.
+    adapter_version: str | None = None
+    mode: Literal["adapter", "zero_shot"]
+    latency_ms: float | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+class ClassifyResponse(BaseModel):
+    task: str
+    mode: Literal["adapter", "zero_shot"]
+    adapter_version: str | None
+    anonymized: bool
+    results: list[ClassifyResult]
+
+
+class ChatCompletionRequest(BaseModel):
+    """OpenAI chat completion request; fields beyond these pass through to vLLM unchanged. `model` is a
+    task name (its promoted version), `<task>@<version>` while it serves, or the base model's name."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(min_length=1, max_length=200)
+    messages: list[dict[str, Any]] = Field(min_length=1)
+    stream: bool = False
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "llm4gov"
+    root: str | None = None
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class FailedLoad(BaseModel):
+    version: str
+    reason: str
+    at: datetime
+
+
+class TaskServing(BaseModel):
+    task: str
+    mode: Literal["adapter", "zero_shot"]
+    version: str | None
+    served_name: str
+    in_flight: int
+    failed_load: FailedLoad | None = None
+
+
+class SwapView(BaseModel):
+    task: str
+    previous: str | None
+    version: str | None
+    at: datetime
+
+
+class ServingStatus(BaseModel):
+    engine_ready: bool
+    synced: bool
+    problem: str | None
+    loaded: list[str]
+    tasks: list[TaskServing]
+    failures: dict[str, FailedLoad]
+    recent_swaps: list[SwapView]
