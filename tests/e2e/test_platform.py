@@ -1,0 +1,216 @@
+"""End to end: the four services as real processes started by `llm4gov up`'s launcher, talking HTTP; a
+real S3 server; real vLLM; a tiny model built at test time; the fake teacher standing for the external
+LLM. A labeling job, a training job, promote, classify — and the privacy promise across the whole flow:
+canary PII planted in the input never reaches the teacher endpoint, and never appears in any service
+log, metric, job-store row or object-storage file (the pseudonymization vault holds it only encrypted).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.platform import SERVICE_ORDER, Platform, local_admin_key
+from shared.base_models import upload_base_model
+from shared.prompts import build_prompt, prompt_spec_for
+from shared.storage import S3ObjectStore
+from shared.tasks import Task
+from tests.fakes.teacher_server import FakeTeacher, serve_fake_teacher
+from tests.servers import S3Server, free_port
+from tests.tiny_models import build_tiny_llama
+
+pytest.importorskip("vllm", reason="the end-to-end test needs vLLM (extra inference-cpu)")
+pytestmark = pytest.mark.timeout(900)
+
+CANARY_NAME = "Zuleica Canarinho Testemunha"
+CANARY_CPF = "529.982.247-25"
+CANARY_EMAIL = "zuleica.canarinho@exemplo.gov.br"
+CANARY_PHONE = "(61) 98877-6655"
+CANARIES = (CANARY_NAME, "Canarinho", CANARY_CPF, "52998224725", CANARY_EMAIL, "98877-6655")
+STRUCTURE = {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA", "explanation": "Resumo."}
+INSTRUCTION = "Classifique o documento quanto à severidade."
+KEYWORDS = {"incêndio": "ALTA", "atraso": "MEDIA"}
+
+
+def records(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(11)
+    out = []
+    for i in range(n):
+        event = rng.choice(["incêndio no almoxarifado", "atraso no pagamento", "rotina de limpeza"])
+        text = (f"Relato {i}: a servidora {CANARY_NAME}, CPF {CANARY_CPF}, e-mail {CANARY_EMAIL}, telefone "
+                f"{CANARY_PHONE}, informou {event} no setor {rng.randint(1, 9)}.")
+        out.append({"id": f"R{i}", "system_prompt": INSTRUCTION, "user_prompt": {"document_id": f"R{i}", "texto": text}})
+    return out
+
+
+def scrub(text: str) -> str:
+    """The text as the anonymizer would leave it (the tiny model's tokenizer must not learn the canaries)."""
+    for value, placeholder in ((CANARY_NAME, "<PERSON>"), (CANARY_CPF, "<BR_CPF>"), (CANARY_EMAIL, "<EMAIL_ADDRESS>"),
+                               (CANARY_PHONE, "<PHONE_NUMBER>")):
+        text = text.replace(value, placeholder)
+    return text
+
+
+def keyword_labeler(user_content: str, schema: dict[str, Any]) -> dict[str, Any]:
+    level = next((label for word, label in KEYWORDS.items() if word in user_content), "BAIXA")
+    found = user_content.split('"document_id": "', 1)
+    doc_id = found[1].split('"', 1)[0] if len(found) > 1 else "?"
+    return {"document_id": doc_id, "severity_level": level, "explanation": f"Evento de severidade {level}."}
+
+
+@pytest.fixture(scope="module")
+def fake_teacher() -> Iterator[FakeTeacher]:
+    from tests.fakes.teacher_server import FakeTeacherConfig
+
+    with serve_fake_teacher(FakeTeacherConfig(labeler=keyword_labeler, require_api_key="e2e-teacher-key")) as teacher:
+        yield teacher
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> Iterator[tuple[Platform, str, S3ObjectStore]]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    task = Task.from_example("severity", STRUCTURE, instruction=INSTRUCTION)
+    corpus = [scrub(build_prompt(prompt_spec_for(task, "compact"), r["user_prompt"]) + json.dumps(keyword_labeler(
+        json.dumps(r["user_prompt"], ensure_ascii=False), {}), ensure_ascii=False)) for r in records(30)]
+    model = build_tiny_llama(tmp / "tiny-llama", corpus)
+    bucket = f"e2e-{random.randrange(10**9)}"
+    s3_server.client().create_bucket(Bucket=bucket)
+    objects = S3ObjectStore(bucket, client=s3_server.client())
+    upload_base_model(objects, "tiny-llama", model)
+    data_dir = tmp / "data"
+    env = {
+        "LLM4GOV_LOG_FORMAT": "json",
+        "LLM4GOV_STORAGE__BACKEND": "s3", "LLM4GOV_STORAGE__S3_BUCKET": bucket,
+        "LLM4GOV_STORAGE__S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID": s3_server.access_key,
+        "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY": s3_server.secret_key,
+        "LLM4GOV_TEACHER_API_KEY": "e2e-teacher-key",
+        "LLM4GOV_TRAINER__POLL_INTERVAL_S": "0.5",
+        "LLM4GOV_INFERENCE__BASE_MODEL": "tiny-llama",
+        "LLM4GOV_INFERENCE__MAX_TOKENS": "300",
+        "LLM4GOV_INFERENCE__MAX_STRING_CHARS": "40",
+        "LLM4GOV_INFERENCE__REGISTRY_POLL_INTERVAL_S": "0.5",
+        "LLM4GOV_INFERENCE__ENGINE__MAX_MODEL_LEN": "512",
+        "LLM4GOV_INFERENCE__ENGINE__MAX_LORA_RANK": "16",
+        "LLM4GOV_INFERENCE__ENGINE__KV_CACHE_MEMORY_BYTES": str(64 << 20),
+    }
+    launcher = Platform(data_dir, ports={name: free_port() for name in SERVICE_ORDER}, env=env, ready_timeout_s=600)
+    key = local_admin_key(data_dir)
+    launcher.start(key)
+    try:
+        yield launcher, key, objects
+    finally:
+        launcher.stop()
+
+
+def _client(platform: Platform, key: str, service: str) -> httpx.Client:
+    return httpx.Client(base_url=platform.url(service), headers={"Authorization": f"Bearer {key}"}, timeout=120)
+
+
+def _wait(client: httpx.Client, path: str, field: str, done: tuple[str, ...], timeout_s: float = 600) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = client.get(path).json()
+        if body[field] in done:
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.5)
+
+
+def test_method_end_to_end_keeps_pii_inside(platform: tuple[Platform, str, S3ObjectStore],
+                                            fake_teacher: FakeTeacher) -> None:
+    launcher, key, objects = platform
+    with _client(launcher, key, "teacher") as teacher:
+        job = teacher.post("/v1/labeling-jobs", json={
+            "task": {"name": "severity", "instruction": INSTRUCTION, "structure_example": STRUCTURE},
+            "dataset": {"records": records(24)},
+            "teacher": {"base_url": fake_teacher.url, "model": "fake-teacher", "api_key_env": "LLM4GOV_TEACHER_API_KEY"},
+            "execution": {"concurrency": 4}})
+        assert job.status_code == 201, job.text
+        job = _wait(teacher, f"/v1/labeling-jobs/{job.json()['id']}", "state", ("succeeded", "failed", "paused"))
+    assert job["state"] == "succeeded" and job["progress"]["done"] == 24, job
+
+    with _client(launcher, key, "trainer") as trainer:
+        training = trainer.post("/v1/training-jobs", json={
+            "dataset": {"labeling_job_id": job["id"]}, "base_model": "tiny-llama", "method": "qlora",
+            "hyperparameters": {"r": 8, "alpha": 16, "max_steps": 6, "batch_size": 4, "learning_rate": 1e-3,
+                                "eval_max_new_tokens": 48},
+            "validation": {"fraction": 0.25}, "promote": "never"})
+        assert training.status_code == 201, training.text
+        training = _wait(trainer, f"/v1/training-jobs/{training.json()['id']}", "status",
+                         ("succeeded", "failed", "cancelled"))
+        assert training["status"] == "succeeded", training
+        version = str(training["adapter"]["version"])
+        promoted = trainer.post("/v1/adapters/severity/promote", json={"version": version})
+        assert promoted.status_code == 200, promoted.text
+
+    with _client(launcher, key, "inference") as inference:
+        deadline = time.monotonic() + 60
+        while not any(t["task"] == "severity" and t["version"] == version
+                      for t in inference.get("/v1/serving").json()["tasks"]):
+            assert time.monotonic() < deadline, inference.get("/v1/serving").json()
+            time.sleep(0.5)
+        new = records(28)[24:]
+        response = inference.post("/v1/classify", json={
+            "task": "severity", "anonymize": True,
+            "documents": [{"id": r["id"], "user_prompt": r["user_prompt"]} for r in new]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["adapter_version"] == version and body["mode"] == "adapter" and body["anonymized"]
+    task = Task.from_example("severity", STRUCTURE)
+    for result in body["results"]:
+        assert result["error"] is None, result
+        assert task.validate_output(result["output"]) == result["output"]
+
+    # --- the privacy promise -------------------------------------------------------------------------
+    sent = json.dumps(fake_teacher.bodies(), ensure_ascii=False)
+    assert len(fake_teacher.bodies()) >= 24
+    leaks = [c for c in CANARIES if c in sent]
+    assert not leaks, f"PII reached the teacher endpoint: {leaks}"
+    assert "Relato" in sent  # the documents themselves did go, anonymized
+
+    for service, path in [*((s, "/metrics") for s in SERVICE_ORDER), ("inference", "/metrics/engine")]:
+        metrics = httpx.get(f"{launcher.url(service)}{path}").text
+        assert not [c for c in CANARIES if c in metrics], f"PII in {service} {path}"
+    launcher.stop()  # flush every log and the databases before reading them
+
+    scanned = 0
+    for path in sorted(p for p in launcher.data_dir.rglob("*") if p.is_file()):
+        content = path.read_bytes()
+        for canary in CANARIES:
+            assert canary.encode() not in content, f"PII '{canary}' found in {path}"
+        scanned += 1
+    assert scanned > 10  # logs of the four services and vLLM, the SQLite job store, caches
+    logs = launcher.data_dir / "logs"
+    assert {p.name for p in logs.iterdir()} >= {f"{s}.log" for s in SERVICE_ORDER}
+    keys = objects.list("")
+    assert any(k.startswith("datasets/") for k in keys) and any(k.startswith("adapters/severity/") for k in keys)
+    for object_key in keys:
+        content = objects.get_bytes(object_key)
+        for canary in CANARIES:
+            assert canary.encode() not in content, f"PII '{canary}' found in object {object_key}"
+
+
+def test_job_store_holds_pii_only_in_the_encrypted_vault(platform: tuple[Platform, str, S3ObjectStore]) -> None:
+    """Row by row (the file scan above also covers it): no table but the vault's ciphertext mentions the canary."""
+    from sqlalchemy import create_engine, inspect, text
+
+    launcher, _key, _objects = platform
+    engine = create_engine(f"sqlite:///{launcher.data_dir / 'llm4gov.sqlite3'}")
+    with engine.connect() as conn:
+        tables = inspect(conn).get_table_names()
+        assert "anonymizer_vault" in tables
+        vault_rows = conn.execute(text("SELECT COUNT(*) FROM anonymizer_vault")).scalar()
+        assert vault_rows and vault_rows >= 24
+        for table in tables:
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                dumped = " ".join(v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in row)
+                assert not [c for c in CANARIES if c in dumped], f"PII in table {table}"
+    engine.dispose()
