@@ -82,7 +82,7 @@ def up(
 @app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option(help="Data directory of the demo platform.")] = Path(".llm4gov/demo"),
-    documents: Annotated[int, typer.Option(min=8, max=2000, help="Documents to label and train on.")] = 48,
+    documents: Annotated[int, typer.Option(min=8, max=2000, help="Documents to label and train on.")] = 60,
     new_documents: Annotated[int, typer.Option(min=1, max=64, help="New documents to classify at the end.")] = 8,
     epochs: Annotated[float, typer.Option(min=0.1, max=20, help="Training epochs.")] = 3.0,
     keep_running: Annotated[bool, typer.Option(help="Leave the platform running at the end.")] = False,

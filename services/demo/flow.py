@@ -35,7 +35,7 @@ DEMO_TEACHER_KEY_ENV = "LLM4GOV_TEACHER_API_KEY"
 @dataclass
 class DemoOptions:
     data_dir: Path
-    documents: int = 48
+    documents: int = 60
     new_documents: int = 8
     epochs: float = 3.0
     seed: int = 2026
@@ -43,6 +43,7 @@ class DemoOptions:
     start_platform: bool = True
     keep_running: bool = False
     platform_env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] | None = None
 
 
 def say(message: str = "") -> None:
@@ -122,6 +123,8 @@ def run_demo(options: DemoOptions) -> dict[str, Any]:
     with teacher_endpoint() as teacher:
         platform = Platform(data_dir, env={**teacher.env, "LLM4GOV_INFERENCE__BASE_MODEL": options.base_model,
                                            **options.platform_env})
+        if options.ports:
+            platform.ports = dict(options.ports)
         if options.start_platform:
             say("== Starting the platform (anonymizer, teacher, trainer, inference) ...")
             platform.start(key, progress=lambda m: say(f"   {m}"))

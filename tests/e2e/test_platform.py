@@ -214,3 +214,34 @@ def test_job_store_holds_pii_only_in_the_encrypted_vault(platform: tuple[Platfor
                 dumped = " ".join(v.decode("latin-1") if isinstance(v, bytes) else str(v) for v in row)
                 assert not [c for c in CANARIES if c in dumped], f"PII in table {table}"
     engine.dispose()
+
+
+def test_llm4gov_demo_runs_the_method_with_the_demo_teacher(tmp_path: Path, s3_server: S3Server,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`llm4gov demo`'s flow (tiny model instead of SmolLM2): it starts its own platform, says plainly that
+    the teacher is the keyword demo teacher, and ends with schema-valid answers from the promoted student."""
+    from services.demo.flow import DemoOptions, run_demo
+
+    bucket = f"demo-{random.randrange(10**9)}"
+    s3_server.client().create_bucket(Bucket=bucket)
+    objects = S3ObjectStore(bucket, client=s3_server.client())
+    from services.demo.documents import generate
+
+    corpus = [d.text for d in generate(40, seed=5)]
+    upload_base_model(objects, "tiny-llama", build_tiny_llama(tmp_path / "tiny", corpus))
+    env = {"LLM4GOV_STORAGE__BACKEND": "s3", "LLM4GOV_STORAGE__S3_BUCKET": bucket,
+           "LLM4GOV_STORAGE__S3_ENDPOINT_URL": s3_server.endpoint_url,
+           "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID": s3_server.access_key,
+           "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY": s3_server.secret_key,
+           "LLM4GOV_TRAINER__POLL_INTERVAL_S": "0.5", "LLM4GOV_INFERENCE__REGISTRY_POLL_INTERVAL_S": "0.5",
+           "LLM4GOV_INFERENCE__MAX_TOKENS": "300", "LLM4GOV_INFERENCE__MAX_STRING_CHARS": "40",
+           "LLM4GOV_INFERENCE__ENGINE__MAX_MODEL_LEN": "512", "LLM4GOV_INFERENCE__ENGINE__MAX_LORA_RANK": "16",
+           "LLM4GOV_INFERENCE__ENGINE__KV_CACHE_MEMORY_BYTES": str(64 << 20)}
+    figures = run_demo(DemoOptions(data_dir=tmp_path / "demo", documents=16, new_documents=4, epochs=1,
+                                   base_model="tiny-llama", platform_env=env,
+                                   ports={name: free_port() for name in SERVICE_ORDER}))
+    out = capsys.readouterr().out
+    assert "DEMO teacher" in out and "NOT an" in out
+    assert figures["documents"] == 4 and figures["schema_valid"] == 4
+    assert figures["adapter_version"] == "1"
+    assert "Student severity@1 on the new documents: 4/4 schema-valid" in out

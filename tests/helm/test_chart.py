@@ -36,7 +36,7 @@ PRODUCTION_VALUES = HELM_DIR / "values-production.yaml"
 RELEASE = "llm4gov"
 NAMESPACE = "llm4gov"
 KUBERNETES_VERSION = "1.30.0"
-API_COMPONENTS = ("anonymizer", "teacher", "trainer")
+API_COMPONENTS = ("anonymizer", "teacher", "trainer", "inference")
 # Components with a secret key of their own (LLM4GOV_<COMPONENT>__SECRET_KEY).
 SECRET_KEY_COMPONENTS = ("anonymizer", "teacher")
 # Labels the trainer's Kubernetes executor puts on every training pod (services/trainer/kubernetes_executor.py).
@@ -56,7 +56,11 @@ MARKERS = {
     "s3_access_key": "S3ACCESSKEY7d9f1b3c0006",
     "s3_secret_key": "S3SECRET-2b4d6f8a-distinctive-0007",
     "api_key_hash": "a1" * 32,
+    "inference_anonymizer_api_key": "INFANONKEY-9d1f3b5c-distinctive-0008",
 }
+# Where the inference pod may write (root filesystem read-only): the vLLM engine's home and caches, the
+# work dir (base model, adapters), the data dir, /tmp and shared memory.
+INFERENCE_WRITABLE = ("/var/lib/llm4gov", "/scratch", "/home/llm4gov", "/tmp", "/dev/shm")
 
 
 def _in_ci() -> bool:
@@ -104,6 +108,14 @@ def _inline_secret_values() -> dict[str, Any]:
             "secretKey": {"value": m["teacher_key"]},
             "anonymizerApiKey": {"value": m["anonymizer_api_key"]},
             "llmApiKey": {"value": m["llm_api_key"]},
+        },
+        "inference": {
+            "anonymizerApiKey": {"value": m["inference_anonymizer_api_key"]},
+            "gpu": {"enabled": False},
+            "tasks": [{"name": "triagem", "instruction": "Classifique o documento.",
+                       "output_schema": {"type": "object", "properties": {"area": {"type": "string",
+                                                                                    "enum": ["saude", "educacao"]}},
+                                         "required": ["area"], "additionalProperties": False}}],
         },
         "bundled": {
             "postgresql": {"enabled": True, "password": m["db_password"]},
@@ -221,6 +233,7 @@ def test_render_produces_the_services(rendered: dict[str, Any], case: str) -> No
         for kind in ("Deployment", "Service", "ConfigMap", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"):
             assert (kind, name) in kinds, f"{case}: missing {kind} {name}"
     assert ("HorizontalPodAutoscaler", f"{RELEASE}-anonymizer") in kinds
+    assert ("HorizontalPodAutoscaler", f"{RELEASE}-inference") in kinds
     for doc in _docs(rendered, case):
         assert doc["metadata"].get("namespace", NAMESPACE) == NAMESPACE
 
@@ -281,6 +294,40 @@ BAD_VALUES = {
     "zero concurrent training jobs": {"trainer": {"settings": {"maxConcurrentJobs": 0}}},
     "empty kubernetes api egress": {"trainer": {"networkPolicy": {"kubernetesApi": {"cidrs": []}}}},
     "unknown trainer key": {"trainer": {"job": {"gpus": 2}}},
+    "negative inference replicas": {"inference": {"replicas": -1}},
+    "zero inference replicas": {"inference": {"replicas": 0}},
+    "unknown quantization": {"inference": {"settings": {"engine": {"quantization": "awq"}}}},
+    "unknown engine dtype": {"inference": {"settings": {"engine": {"dtype": "int8"}}}},
+    "unknown engine mode": {"inference": {"settings": {"engine": {"mode": "remote"}}}},
+    "external engine without url": {"inference": {"settings": {"engine": {"mode": "external", "url": ""}}}},
+    "engine url without scheme": {"inference": {"settings": {"engine": {"mode": "external", "url": "vllm:8000"}}}},
+    "zero inference gpus": {"inference": {"gpu": {"count": 0}}},
+    "inference gpu count as a string": {"inference": {"gpu": {"count": "1"}}},
+    "inference gpu flag as a string": {"inference": {"gpu": {"enabled": "yes"}}},
+    "latest inference image": {"inference": {"image": {"tag": "latest"}}},
+    "inference tag with a variant suffix": {"inference": {"image": {"tag": "0.1.0-gpu"}}},
+    "kv cache under 1 MiB": {"inference": {"settings": {"engine": {"kvCacheMemoryBytes": 1024}}}},
+    "lora rank 0": {"inference": {"settings": {"engine": {"maxLoraRank": 0}}}},
+    "max tokens below 16": {"inference": {"settings": {"maxTokens": 8}}},
+    "zero registry poll interval": {"inference": {"settings": {"registryPollIntervalSeconds": 0}}},
+    "base model as a path": {"inference": {"settings": {"baseModel": "/models/llama"}}},
+    "engine arg rebinding the engine": {"inference": {"settings": {"engine": {"extraArgs": ["--host=0.0.0.0"]}}}},
+    "engine arg logging requests": {"inference": {"settings": {"engine": {"extraArgs": ["--enable-log-requests"]}}}},
+    "engine arg with remote code": {"inference": {"settings": {"engine": {"extraArgs": ["--trust-remote-code"]}}}},
+    "task with example and schema": {"inference": {"tasks": [{"name": "t", "structure_example": {"a": "x"},
+                                                              "output_schema": {"type": "object"}}]}},
+    "task without structure": {"inference": {"tasks": [{"name": "t", "instruction": "x"}]}},
+    "task with a bad name": {"inference": {"tasks": [{"name": "Bad Name", "structure_example": {"a": "x"}}]}},
+    "inference egress to an address": {"inference": {"networkPolicy": {"extraEgress": [
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]}}},
+    "inference egress without ports": {"inference": {"networkPolicy": {"extraEgress": [
+        {"to": [{"podSelector": {"matchLabels": {"app": "vllm"}}}], "ports": []}]}}},
+    "inference rollout that can never progress": {"inference": {"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}}},
+    "shm size without unit suffix form": {"inference": {"volumes": {"shmSizeLimit": "lots"}}},
+    "inference startup threshold above 360": {"inference": {"probes": {"startupFailureThreshold": 400}}},
+    "unknown inference key": {"inference": {"settings": {"quantization": "bitsandbytes"}}},
+    "inference error ratio above 1": {"monitoring": {"prometheusRule": {"inferenceErrorRatio": 2}}},
+    "latency threshold for an unknown service": {"monitoring": {"prometheusRule": {"latencyP95Seconds": {"gateway": 1}}}},
 }
 
 
@@ -359,21 +406,31 @@ def test_every_manifest_passes_kubernetes_validate(rendered: dict[str, Any], kub
 
 def test_monitoring_objects_are_well_formed(rendered: dict[str, Any]) -> None:
     docs = _docs(rendered, "production")
-    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
-    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
-    assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
-    spec = monitor["spec"]
-    assert spec["namespaceSelector"] == {"matchNames": [NAMESPACE]}
-    assert set(spec) <= {"selector", "namespaceSelector", "endpoints", "jobLabel"}
-    scraped = [s for s in _docs(rendered, "production", "Service") if _selects(spec["selector"], s["metadata"]["labels"])]
-    assert {s["metadata"]["name"] for s in scraped} == {f"{RELEASE}-{c}" for c in API_COMPONENTS}
-    for endpoint in spec["endpoints"]:
-        assert set(endpoint) <= {"port", "path", "scheme", "interval", "scrapeTimeout", "honorLabels"}
-        assert endpoint["path"] == "/metrics"
-        assert endpoint["honorLabels"] is False
-        assert re.fullmatch(r"\d+[smh]", endpoint["interval"])
-        for service in scraped:
-            assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+    monitors = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ServiceMonitor"}
+    # /metrics of every service, and vLLM's own metrics (/metrics/engine) of inference as a job of their own.
+    assert set(monitors) == {RELEASE, f"{RELEASE}-inference-engine"}
+    services = _docs(rendered, "production", "Service")
+    scraped_paths: dict[str, set[str]] = {}
+    for name, monitor in monitors.items():
+        assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+        assert monitor["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+        spec = monitor["spec"]
+        assert spec["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+        assert set(spec) <= {"selector", "namespaceSelector", "endpoints", "jobLabel"}
+        scraped = [s for s in services if _selects(spec["selector"], s["metadata"]["labels"])]
+        assert scraped, f"{name} scrapes nothing"
+        for endpoint in spec["endpoints"]:
+            assert set(endpoint) <= {"port", "path", "scheme", "interval", "scrapeTimeout", "honorLabels", "relabelings"}
+            assert endpoint["honorLabels"] is False
+            assert re.fullmatch(r"\d+[smh]", endpoint["interval"])
+            for service in scraped:
+                assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}
+                scraped_paths.setdefault(service["metadata"]["name"], set()).add(endpoint["path"])
+    assert scraped_paths == {**{f"{RELEASE}-{c}": {"/metrics"} for c in API_COMPONENTS},
+                             f"{RELEASE}-inference": {"/metrics", "/metrics/engine"}}
+    # The engine's scrape job is named apart, so a starting engine (503 there) does not read as a target down.
+    (engine,) = monitors[f"{RELEASE}-inference-engine"]["spec"]["endpoints"]
+    assert engine["relabelings"] == [{"action": "replace", "targetLabel": "job", "replacement": f"{RELEASE}-inference-engine"}]
 
     (rule,) = [d for d in docs if d["kind"] == "PrometheusRule"]
     assert rule["apiVersion"] == "monitoring.coreos.com/v1"
@@ -391,7 +448,9 @@ def test_monitoring_objects_are_well_formed(rendered: dict[str, Any]) -> None:
             assert f'namespace="{NAMESPACE}"' in r["expr"], "alerts are scoped to the release namespace"
             names.add(r["alert"])
     assert {"LLM4GovHighErrorRate", "LLM4GovHighLatency", "LLM4GovLabelingItemsFailing",
-            "LLM4GovLabelingJobFailed", "LLM4GovTrainingJobFailed", "LLM4GovTrainingJobStalled"} <= names
+            "LLM4GovLabelingJobFailed", "LLM4GovTrainingJobFailed", "LLM4GovTrainingJobStalled",
+            "LLM4GovInferenceEngineDown", "LLM4GovInferenceAdapterLoadFailing",
+            "LLM4GovInferenceClassificationErrors", "LLM4GovInferenceHighLatency"} <= names
     services = {r["labels"]["llm4gov_service"] for g in rule["spec"]["groups"] for r in g["rules"]
                 if r["alert"] == "LLM4GovHighErrorRate"}
     assert services == set(API_COMPONENTS), "HTTP alerts for every service"
@@ -501,8 +560,14 @@ def test_grafana_dashboard(rendered: dict[str, Any]) -> None:
                    "teacher_items_total", "llm4gov_trainer_jobs{", "trainer_job_tokens_per_second",
                    "trainer_job_loss", "trainer_job_step{", "trainer_job_step_seconds", "trainer_adapter_eval_score"):
         assert needle in exprs, f"dashboard has no panel with {needle}"
+    for needle in ("llm4gov_inference_documents_total", "llm4gov_inference_document_latency_seconds_bucket",
+                   "llm4gov_inference_tokens_total", "llm4gov_inference_chat_requests_total",
+                   "llm4gov_inference_adapter_serving", "llm4gov_inference_adapter_load_failing",
+                   "llm4gov_inference_adapter_swaps_total", "llm4gov_inference_engine_up",
+                   "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc"):
+        assert needle in exprs, f"dashboard has no panel with {needle}"
     rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
-    assert "Trainer" in rows
+    assert "Trainer" in rows and "Inference" in rows
     (service,) = [v for v in dashboard["templating"]["list"] if v["name"] == "service"]
     assert {o["value"] for o in service["options"]} == set(API_COMPONENTS)
     ids = [p["id"] for p in dashboard["panels"]]
@@ -580,7 +645,13 @@ def test_probes_use_healthz_and_readyz(rendered: dict[str, Any], case: str) -> N
         assert ports == {"http": 8080}
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
-        assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+        startup = container["startupProbe"]
+        if component == "inference":
+            # Ready only once the base model is fetched and the engine runs (minutes): liveness starts after that.
+            assert startup["httpGet"] == {"path": "/readyz", "port": "http"}
+            assert startup["periodSeconds"] * startup["failureThreshold"] >= 600
+        else:
+            assert startup["httpGet"]["path"] == "/healthz"
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -597,6 +668,13 @@ def test_writable_paths_are_emptydirs(rendered: dict[str, Any], case: str) -> No
         assert pod["enableServiceLinks"] is False
         if component == "trainer":  # checkpoints and the base-model cache: inside the data emptyDir
             assert config["LLM4GOV_TRAINER__WORK_DIR"].startswith("/var/lib/llm4gov/")
+        if component == "inference":  # the engine's work dir, home and caches, /dev/shm: emptyDirs too
+            env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+            for path in (config["LLM4GOV_INFERENCE__WORK_DIR"], env["HOME"], env["XDG_CACHE_HOME"],
+                         env["VLLM_CACHE_ROOT"]):
+                mount = max((m for m in mounts if path == m or path.startswith(m.rstrip("/") + "/")), key=len)
+                assert "emptyDir" in volumes[mounts[mount]], f"inference: {path} is not on an emptyDir"
+            assert volumes[mounts["/dev/shm"]]["emptyDir"]["medium"] == "Memory"
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -606,19 +684,34 @@ def test_pdbs_and_hpa(rendered: dict[str, Any], case: str) -> None:
     for deployment in deployments:
         labels = _pod_labels(deployment)
         assert any(_selects(p["spec"]["selector"], labels) for p in pdbs), deployment["metadata"]["name"]
-    (hpa,) = _docs(rendered, case, "HorizontalPodAutoscaler")
-    assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": f"{RELEASE}-anonymizer"}
-    assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
-    anonymizer = _by_name(deployments, f"{RELEASE}-anonymizer")
-    assert "replicas" not in anonymizer["spec"], "the HPA owns the anonymizer's replica count"
+    hpas = {h["metadata"]["name"]: h for h in _docs(rendered, case, "HorizontalPodAutoscaler")}
+    assert set(hpas) == {f"{RELEASE}-anonymizer", f"{RELEASE}-inference"}
+    for name, hpa in hpas.items():
+        assert hpa["apiVersion"] == "autoscaling/v2"
+        assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
+        assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+        assert "replicas" not in _by_name(deployments, name)["spec"], f"the HPA owns {name}'s replica count"
 
 
 def test_hpa_can_be_disabled(chart: Any) -> None:
-    docs = [d for _, d in _render(chart, {"anonymizer": {"autoscaling": {"enabled": False}, "replicas": 3}})]
+    docs = [d for _, d in _render(chart, {"anonymizer": {"autoscaling": {"enabled": False}, "replicas": 3},
+                                          "inference": {"autoscaling": {"enabled": False}, "replicas": 2}})]
     assert not [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
-    anonymizer = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-anonymizer")
-    assert anonymizer["spec"]["replicas"] == 3
+    for component, replicas in (("anonymizer", 3), ("inference", 2)):
+        deployment = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-{component}")
+        assert deployment["spec"]["replicas"] == replicas
+
+
+def test_inference_hpa_extra_metrics_and_bounds(chart: Any) -> None:
+    queue = {"type": "Pods", "pods": {"metric": {"name": "vllm_num_requests_waiting"},
+                                      "target": {"type": "AverageValue", "averageValue": "4"}}}
+    docs = [d for _, d in _render(chart, {"inference": {"autoscaling": {"extraMetrics": [queue]}}})]
+    hpa = _by_name([d for d in docs if d["kind"] == "HorizontalPodAutoscaler"], f"{RELEASE}-inference")
+    assert [m["type"] for m in hpa["spec"]["metrics"]] == ["Resource", "Pods"]
+    assert hpa["spec"]["metrics"][1] == queue
+    with pytest.raises(helm.HelmRenderError, match="minReplicas must not exceed maxReplicas"):
+        chart.render({"inference": {"autoscaling": {"minReplicas": 5, "maxReplicas": 2}}}, name=RELEASE,
+                     namespace=NAMESPACE)
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -760,7 +853,7 @@ def test_anonymizer_accepts_only_its_callers(rendered: dict[str, Any], case: str
     assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
     components = {peer["podSelector"]["matchLabels"].get("app.kubernetes.io/component")
                   for peer in rule["from"] if "namespaceSelector" not in peer}
-    assert components == {"teacher"}, "only the teacher (and later inference) call the anonymizer in-namespace"
+    assert components == {"teacher", "inference"}, "only the teacher and inference call the anonymizer in-namespace"
 
 
 def test_ingress_routes_only_api_paths_with_tls(rendered: dict[str, Any]) -> None:
@@ -1037,3 +1130,245 @@ def test_training_gpu_count_and_cpu_training(chart: Any) -> None:
         limits = json.loads(config["LLM4GOV_TRAINER__KUBERNETES__RESOURCES"])["limits"]
         assert limits.get("nvidia.com/gpu") == expected
         assert limits["memory"] == "32Gi"
+
+
+# --------------------------------------------------------------------------------------------------
+# Inference: image variant and GPUs, hardening, settings, zero-shot tasks, secrets, NetworkPolicy
+# --------------------------------------------------------------------------------------------------
+
+
+def _inference(source: Any, case: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(Deployment, its container) of inference, from `rendered` and a case, or from a list of docs."""
+    docs = _docs(source, case) if case is not None else source
+    deployment = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-inference")
+    (container,) = _pod_spec(deployment)["containers"]
+    return deployment, container
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_inference_runs_non_root_with_a_read_only_root_filesystem(rendered: dict[str, Any], case: str) -> None:
+    deployment, container = _inference(rendered, case)
+    pod = _pod_spec(deployment)
+    assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 10001
+    sc = container["securityContext"]
+    assert sc["runAsNonRoot"] is True and sc.get("runAsUser", pod["securityContext"]["runAsUser"]) != 0
+    assert sc["readOnlyRootFilesystem"] is True
+    assert sc["allowPrivilegeEscalation"] is False and sc["privileged"] is False
+    assert sc["capabilities"] == {"drop": ["ALL"]}
+    assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    # Every writable path is an emptyDir mount; nothing else is writable.
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    writable = {m["mountPath"] for m in container["volumeMounts"] if not m.get("readOnly")}
+    assert writable == set(INFERENCE_WRITABLE)
+    for mount in container["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        if mount.get("readOnly"):
+            assert "secret" in volume or "configMap" in volume, mount
+        else:
+            assert "emptyDir" in volume and volume["emptyDir"].get("sizeLimit"), mount
+    assert volumes["dshm"]["emptyDir"]["medium"] == "Memory"
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["HOME"] == "/home/llm4gov"
+    assert env["XDG_CACHE_HOME"].startswith("/home/llm4gov/") and env["VLLM_CACHE_ROOT"].startswith("/home/llm4gov/")
+
+
+@pytest.mark.parametrize("case", REVIEWED)
+def test_inference_gets_a_gpu_on_the_gpu_pool(rendered: dict[str, Any], case: str) -> None:
+    deployment, container = _inference(rendered, case)
+    pod = _pod_spec(deployment)
+    assert container["image"].endswith(":0.1.0-gpu")
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "1"
+    assert container["resources"]["limits"]["memory"] and container["resources"]["requests"]["cpu"]
+    assert {t["key"] for t in pod["tolerations"]} == {"nvidia.com/gpu"}
+    if case == "production":
+        assert container["image"] == "registry.example.gov.br/llm4gov/inference:0.1.0-gpu"
+        assert pod["nodeSelector"] == {"node-pool.example.gov.br/name": "gpu"}
+        assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": 0, "maxUnavailable": 1}
+    # The other services stay off the GPU pool.
+    for doc in _docs(rendered, case, "Deployment"):
+        if doc is not deployment:
+            assert not _pod_spec(doc).get("tolerations"), doc["metadata"]["name"]
+            assert "nvidia.com/gpu" not in _pod_spec(doc)["containers"][0]["resources"]["limits"]
+
+
+def test_inference_cpu_variant(chart: Any) -> None:
+    docs = [d for _, d in _render(chart, {"inference": {"gpu": {"enabled": False}}})]
+    _, container = _inference(docs)
+    assert container["image"] == "llm4gov/inference:0.1.0-cpu"
+    assert "nvidia.com/gpu" not in container["resources"]["limits"]
+    digest = "sha256:" + "ab" * 32
+    docs = [d for _, d in _render(chart, {"inference": {"image": {"digest": digest}, "gpu": {"count": 2}}})]
+    _, container = _inference(docs)
+    assert container["image"] == f"llm4gov/inference@{digest}"
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == "2"
+
+
+@pytest.fixture(scope="module")
+def inference_settings() -> Any:
+    """The inference service's own settings class (the chart's ConfigMap must parse into it)."""
+    try:
+        from services.inference.settings import InferenceSettings
+    except ImportError:  # pragma: no cover - depends on the environment
+        InferenceSettings = None  # noqa: N806
+    _need(InferenceSettings is not None, "the inference service's settings (services/inference)")
+    return InferenceSettings
+
+
+def _load_settings(settings_cls: Any, config: dict[str, str], container: dict[str, Any],
+                   monkeypatch: pytest.MonkeyPatch) -> Any:
+    for key in list(os.environ):
+        if key.startswith("LLM4GOV_"):
+            monkeypatch.delenv(key)
+    for key, value in config.items():
+        monkeypatch.setenv(key, value)
+    for entry in container["env"]:
+        if "value" in entry:
+            monkeypatch.setenv(entry["name"], entry["value"])
+    return settings_cls()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_inference_config_parses_into_its_settings(rendered: dict[str, Any], case: str, inference_settings: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(rendered, case, f"{RELEASE}-inference")
+    _, container = _inference(rendered, case)
+    settings = _load_settings(inference_settings, config, container, monkeypatch)
+    options = settings.inference
+    assert settings.storage.backend == "s3" and settings.auth == "on"
+    assert str(settings.data_dir) == "/var/lib/llm4gov"
+    assert str(options.work_dir) == "/scratch"
+    assert options.engine.mode == "managed"
+    assert options.anonymizer_url == f"http://{RELEASE}-anonymizer:8080"
+    assert options.anonymizer_api_key is None, "the key comes from a Secret, not the ConfigMap"
+    assert options.engine.kv_cache_memory_bytes >= 1 << 20
+    if case == "production":
+        assert options.base_model == "gemma-3-270m"
+        assert (options.engine.max_loras, options.engine.max_model_len, options.engine.dtype) == (8, 4096, "bfloat16")
+    else:
+        assert options.base_model == "smollm2-135m-instruct"
+    tasks_file = config.get("LLM4GOV_INFERENCE__TASKS_FILE")
+    assert (tasks_file is not None) == (case in {"production", "inline-bundled", "inline-external"})
+
+
+def test_inference_engine_options_reach_the_settings(chart: Any, inference_settings: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = {"mode": "external", "url": "http://vllm.llm4gov.svc:8000", "quantization": "bitsandbytes",
+              "maxCpuLoras": 16, "extraArgs": ["--gpu-memory-utilization", "0.85"], "kvCacheMemoryBytes": 8 << 30}
+    egress = [{"to": [{"podSelector": {"matchLabels": {"app": "vllm"}}}], "ports": [{"protocol": "TCP", "port": 8000}]}]
+    docs = [d for _, d in _render(chart, {"inference": {"settings": {"engine": engine},
+                                                        "networkPolicy": {"extraEgress": egress}}})]
+    config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-inference")["data"]
+    _, container = _inference(docs)
+    options = _load_settings(inference_settings, config, container, monkeypatch).inference
+    assert options.engine.mode == "external" and options.engine.url == engine["url"]
+    assert options.engine.quantization == "bitsandbytes"
+    assert options.engine.max_cpu_loras == 16
+    assert options.engine.extra_args == ["--gpu-memory-utilization", "0.85"]
+    assert options.engine.kv_cache_memory_bytes == 8 << 30
+    # The external engine is reachable, in the cluster only.
+    policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-inference")
+    assert egress[0] in policy["spec"]["egress"]
+    with pytest.raises(helm.HelmError):
+        chart.render({"inference": {"settings": {"engine": {"mode": "external"}}}}, name=RELEASE, namespace=NAMESPACE)
+
+
+def test_inference_zero_shot_tasks_are_mounted_from_a_configmap(rendered: dict[str, Any], tmp_path: Path) -> None:
+    config = _config(rendered, "production", f"{RELEASE}-inference")
+    deployment, container = _inference(rendered, "production")
+    tasks_cm = _by_name(_docs(rendered, "production", "ConfigMap"), f"{RELEASE}-inference-tasks")
+    tasks = yaml.safe_load(tasks_cm["data"]["tasks.yaml"])
+    assert [t["name"] for t in tasks] == ["ouvidoria-severidade"]
+    volumes = {v["name"]: v for v in _pod_spec(deployment)["volumes"]}
+    (mount,) = [m for m in container["volumeMounts"] if config["LLM4GOV_INFERENCE__TASKS_FILE"].startswith(m["mountPath"] + "/")]
+    assert mount["readOnly"] is True
+    assert volumes[mount["name"]]["configMap"]["name"] == f"{RELEASE}-inference-tasks"
+    assert "checksum/tasks" in deployment["spec"]["template"]["metadata"]["annotations"]
+    # The service reads the file as it is rendered.
+    try:
+        from services.inference.supervisor import load_tasks_file
+    except ImportError:  # pragma: no cover - depends on the environment
+        load_tasks_file = None
+    _need(load_tasks_file is not None, "the inference service (services/inference)")
+    path = tmp_path / "tasks.yaml"
+    path.write_text(tasks_cm["data"]["tasks.yaml"], encoding="utf-8")
+    (task,) = load_tasks_file(path)
+    assert task.name == "ouvidoria-severidade"
+    assert task.output_schema["properties"]["severity_level"]["enum"] == ["BAIXA", "MEDIA", "ALTA", "CRITICA"]
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_inference_anonymizer_key_comes_from_a_secret(rendered: dict[str, Any], case: str) -> None:
+    _, container = _inference(rendered, case)
+    env = {e["name"]: e for e in container["env"]}
+    ref = env["LLM4GOV_INFERENCE__ANONYMIZER_API_KEY"]["valueFrom"]["secretKeyRef"]
+    if case.startswith("inline"):
+        assert ref == {"name": f"{RELEASE}-inference-secret", "key": "anonymizer-api-key"}
+        secret = _by_name(_docs(rendered, case, "Secret"), f"{RELEASE}-inference-secret")
+        assert secret["stringData"] == {"anonymizer-api-key": MARKERS["inference_anonymizer_api_key"]}
+    else:
+        assert ref == {"name": "llm4gov-inference", "key": "anonymizer-api-key"}
+    config = _config(rendered, case, f"{RELEASE}-inference")
+    assert not [k for k in config if re.search(r"API_KEY$|SECRET|PASSWORD|ACCESS_KEY", k)]
+    assert "LLM4GOV_DATABASE_URL" not in env, "inference needs no database"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_inference_reaches_only_dns_storage_and_the_anonymizer(rendered: dict[str, Any], case: str) -> None:
+    deployment, _ = _inference(rendered, case)
+    labels = _pod_labels(deployment)
+    assert "llm4gov.io/database-client" not in labels and labels["llm4gov.io/storage-client"] == "true"
+    policies = _policies_for(_docs(rendered, case, "NetworkPolicy"), labels)
+    assert {p["metadata"]["name"] for p in policies} == {f"{RELEASE}-default-deny", f"{RELEASE}-inference"}
+    policy = _by_name(policies, f"{RELEASE}-inference")
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    rules = policy["spec"]["egress"]
+    for rule in rules:
+        for peer in rule["to"]:
+            assert _is_cluster_internal(peer), f"{case}: inference egress to {peer}"
+    ports = sorted({p["port"] for r in rules for p in r["ports"]})
+    storage_port = 8333 if case == "inline-bundled" else 443
+    assert ports == sorted({53, storage_port, 8080}), f"{case}: DNS, object storage and the anonymizer only"
+    (anonymizer_rule,) = [r for r in rules if [p["port"] for p in r["ports"]] == [8080]]
+    assert anonymizer_rule["to"] == [{"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "llm4gov", "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": "anonymizer"}}}]
+    # Callers: the ingress controller (when routed), Prometheus (when scraped), the listed client peers;
+    # by default (no Ingress, no ServiceMonitor, no peers) nothing may connect.
+    if case == "default":
+        assert policy["spec"]["ingress"] == []
+        return
+    (ingress,) = policy["spec"]["ingress"]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": 8080}]
+    assert not [peer for peer in ingress["from"] if "podSelector" in peer and "namespaceSelector" not in peer], \
+        "no other pod of the release calls inference"
+    if case == "production":
+        assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "protocolo-digital"}}} in ingress["from"]
+
+
+def test_inference_without_the_anonymizer_and_disabled(chart: Any, kubernetes_validate: Any) -> None:
+    # Without the anonymizer: no anonymizer URL or key, no egress to it.
+    docs = [d for _, d in _render(chart, {"anonymizer": {"enabled": False}})]
+    config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-inference")["data"]
+    assert "LLM4GOV_INFERENCE__ANONYMIZER_URL" not in config
+    _, container = _inference(docs)
+    assert "LLM4GOV_INFERENCE__ANONYMIZER_API_KEY" not in {e["name"] for e in container["env"]}
+    policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-inference")
+    assert sorted({p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}) == [53, 443]
+    # Disabled: nothing of inference is rendered, and the anonymizer admits the teacher only.
+    values = {"inference": {"enabled": False}, "ingress": {"enabled": True},
+              "monitoring": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}}}
+    docs = [d for _, d in _render(chart, values)]
+    for doc in docs:
+        if doc["kind"] not in CRD_KINDS:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    assert not [d for d in docs if d["metadata"]["labels"].get("app.kubernetes.io/component") == "inference"]
+    assert not [d for d in docs if "inference" in d["metadata"]["name"]]
+    (rule,) = [d for d in docs if d["kind"] == "PrometheusRule"]
+    assert not [r for g in rule["spec"]["groups"] for r in g["rules"] if r["labels"]["llm4gov_service"] == "inference"]
+    anonymizer = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-anonymizer")
+    callers = {peer["podSelector"]["matchLabels"].get("app.kubernetes.io/component")
+               for peer in anonymizer["spec"]["ingress"][0]["from"] if "namespaceSelector" not in peer}
+    assert callers == {"teacher"}
+    (ingress,) = [d for d in docs if d["kind"] == "Ingress"]
+    assert "inference.llm4gov.local" not in {r["host"] for r in ingress["spec"]["rules"]}

@@ -2,9 +2,9 @@
 Names, labels and shared building blocks.
 
 Service components are listed once in "llm4gov.apiComponents"; the per-kind templates
-(deployment.yaml, service.yaml, ...) range over that list. A new service (inference) joins by
-adding its name there, a values block, and "llm4gov.<name>.config" / "llm4gov.<name>.env"
-definitions (see _anonymizer.tpl, _teacher.tpl, _trainer.tpl).
+(deployment.yaml, service.yaml, ...) range over that list. A service joins by adding its name
+there, a values block, and "llm4gov.<name>.config" / "llm4gov.<name>.env" definitions (see
+_anonymizer.tpl, _teacher.tpl, _trainer.tpl, _inference.tpl).
 */}}
 
 {{- define "llm4gov.name" -}}
@@ -62,7 +62,7 @@ app.kubernetes.io/part-of: llm4gov
 {{/* The enabled API services, as a JSON list. */}}
 {{- define "llm4gov.apiComponents" -}}
 {{- $out := list -}}
-{{- range $component := list "anonymizer" "teacher" "trainer" -}}
+{{- range $component := list "anonymizer" "teacher" "trainer" "inference" -}}
 {{- if (index $.Values $component).enabled -}}
 {{- $out = append $out $component -}}
 {{- end -}}
@@ -70,20 +70,25 @@ app.kubernetes.io/part-of: llm4gov
 {{- toJson $out -}}
 {{- end -}}
 
-{{/* Components that call the anonymizer (inference joins later). */}}
+{{/* Components that call the anonymizer: the teacher, and inference (for `anonymize: true` requests). */}}
 {{- define "llm4gov.anonymizerClients" -}}
 {{- $out := list -}}
-{{- if .Values.teacher.enabled -}}
-{{- $out = append $out "teacher" -}}
+{{- range $component := list "teacher" "inference" -}}
+{{- if (index $.Values $component).enabled -}}
+{{- $out = append $out $component -}}
+{{- end -}}
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}
 
-{{/* "true" when the component uses the job-store database. Call with (dict "root" $ "component" c). */}}
+{{/*
+"true" when the component uses the job-store database. Call with (dict "root" $ "component" c).
+Inference never does: it reads the adapter registry from object storage only.
+*/}}
 {{- define "llm4gov.usesDatabase" -}}
 {{- if eq .component "anonymizer" -}}
 {{- if .root.Values.anonymizer.database.enabled }}true{{ end -}}
-{{- else -}}
+{{- else if ne .component "inference" -}}
 true
 {{- end -}}
 {{- end -}}
