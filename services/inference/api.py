@@ -18,7 +18,7 @@ from services.inference.engine import EngineClient, EngineUnavailable
 from services.inference.metrics import InferenceMetrics
 from services.inference.protocol import (ChatCompletionRequest, ClassifyRequest, ClassifyResponse, ModelCard,
                                          ModelList, ServingStatus)
-from services.inference.routing import Route, Router
+from services.inference.routing import Router
 from services.inference.supervisor import ServingSupervisor
 from shared.auth import Principal, require_role
 from shared.errors import NotFound, ServiceUnavailable
@@ -68,16 +68,16 @@ async def list_models(request: Request, _: CanClassify) -> ModelList:
     return ModelList(data=cards)
 
 
-def _route_for_model(router: Router, base: str, model: str) -> tuple[str, Route | None]:
-    """The task whose route answers `model` (None for the base model itself)."""
+def _task_for_model(router: Router, base: str, model: str) -> str | None:
+    """The task whose current route answers `model`; None for the base model itself."""
     if model == base:
-        return "", None
+        return None
     if router.current(model) is not None:
-        return model, None
+        return model
     route = router.by_served_name(model)
     if route is None:
         raise NotFound(f"Unknown model '{model}'; see GET /v1/models.")
-    return route.task.name, route
+    return route.task.name
 
 
 @openai.post("/chat/completions", responses={**_ERRORS, 200: {"description": "An OpenAI chat completion "
@@ -88,15 +88,13 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, _: Can
     client: EngineClient = request.app.state.engine_client
     metrics: InferenceMetrics = request.app.state.inference_metrics
     base = request.app.state.settings.inference.engine.served_model_name
-    task, _pinned = _route_for_model(router, base, body.model)
+    task = _task_for_model(router, base, body.model)
     payload = body.model_dump()
-    if not task:
+    if task is None:
         return await _forward(client, payload, body.stream, metrics, "base", None)
-    context = router.use(task)
-    route = context.__enter__()
+    route = router.acquire(task)  # released when the last byte of the answer is sent
     payload["model"] = route.served_name
-    return await _forward(client, payload, body.stream, metrics, "adapter" if route.version else "zero_shot",
-                          lambda: context.__exit__(None, None, None))
+    return await _forward(client, payload, body.stream, metrics, route.mode, lambda: router.release(route))
 
 
 async def _forward(client: EngineClient, payload: dict[str, Any], stream: bool, metrics: InferenceMetrics,

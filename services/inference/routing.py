@@ -52,20 +52,29 @@ class Router:
     def routes(self) -> list[Route]:
         return [self._routes[name] for name in sorted(self._routes)]
 
-    @contextmanager
-    def use(self, task: str) -> Iterator[Route]:
-        """The task's current route, held (counted in flight) for the duration of the block."""
+    def acquire(self, task: str) -> Route:
+        """The task's current route, counted in flight until `release` (prefer `use`)."""
         route = self._routes.get(task)
         if route is None:
             raise NotFound(f"Unknown task '{task}': no adapter is promoted for it and it is not configured "
                            "for zero-shot serving.")
         route.in_flight += 1
+        return route
+
+    @staticmethod
+    def release(route: Route) -> None:
+        route.in_flight -= 1
+        if route.retired and route.in_flight == 0:
+            route.drained.set()
+
+    @contextmanager
+    def use(self, task: str) -> Iterator[Route]:
+        """The task's current route, held (counted in flight) for the duration of the block."""
+        route = self.acquire(task)
         try:
             yield route
         finally:
-            route.in_flight -= 1
-            if route.retired and route.in_flight == 0:
-                route.drained.set()
+            self.release(route)
 
     def by_served_name(self, name: str) -> Route | None:
         return next((r for r in self._routes.values() if r.served_name == name), None)
