@@ -49,23 +49,30 @@ from bench.trainer import MODEL_NAME, ensure_model
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm4gov-severity"
 
 
-def load_task_and_documents(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
+def load_task_and_documents(data_dir: Path, split: str) -> tuple[Any, list[Any], list[Any]]:
+    """`test`: train on all 100 labeled records, serve the 50 unlabeled test documents. `holdout`: the
+    trainer benchmark's fixed 80/20 split (the 20 keep their teacher labels, so the student's agreement
+    with the teacher can be scored for both ways of decoding)."""
+    from bench.trainer import load_split
     from shared.records import parse_records
     from shared.tasks import Task
 
+    if split == "holdout":
+        return load_split(data_dir)
     example = json.loads((data_dir / "structure_example.json").read_text(encoding="utf-8"))
     train = parse_records((data_dir / "train_labeled.json").read_bytes())
     test = parse_records((data_dir / "test_unlabeled.json").read_bytes())
     return Task.from_example("severity", example, instruction=train[0].system_prompt), train, test
 
 
-def ensure_adapter(work: Path, model: Path, task: Any, train: list[Any], mode: str, epochs: float) -> Path:
+def ensure_adapter(work: Path, model: Path, task: Any, train: list[Any], mode: str, epochs: float,
+                   split: str) -> Path:
     """Train the adapter once (our training core, QLoRA) and keep it under `work`."""
     from services.trainer.training import Hyperparameters
     from services.trainer.training import train as train_adapter
     from shared.prompts import prompt_spec_for
 
-    out = work / f"adapter-{mode}-e{epochs:g}"
+    out = work / f"adapter-{mode}-e{epochs:g}" if split == "test" else work / f"adapter-{split}-{mode}-e{epochs:g}"
     if (out / "adapter" / "adapter_model.safetensors").is_file():
         return out / "adapter"
     print(f"training the adapter ({mode} prompt, {epochs:g} epochs) into {out} ...", file=sys.stderr, flush=True)
@@ -275,6 +282,18 @@ def run_swap(service: Service, adapter: Path, task: Any, spec: Any, docs: list[A
 # --------------------------------------------------------------------------------------------------
 
 
+def _teacher_scores(task: Any, docs: list[Any], peer: list[Any], ours: list[Any]) -> dict[str, Any]:
+    """Agreement and macro-F1 against the teacher's labels (shared.scoring), per arm."""
+    from shared.scoring import score_outputs
+
+    references = [d.teacher_output or {} for d in docs]
+    out = {}
+    for arm, outputs in (("peer", peer), ("ours", ours)):
+        metrics = score_outputs(task, references, [json.dumps(o) if o is not None else "" for o in outputs])
+        out[arm] = {k: metrics[k] for k in ("agreement", "macro_f1", "schema_valid_rate")}
+    return out
+
+
 def summarize(arm: dict[str, Any]) -> dict[str, Any]:
     lat = arm["latencies"]
     valid = sum(1 for o in arm["outputs"] if o is not None)
@@ -288,6 +307,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--work", type=Path, default=Path(".llm4gov/bench-inference"))
     parser.add_argument("--adapter-mode", choices=("full", "compact"), default="full")
+    parser.add_argument("--split", choices=("test", "holdout"), default="test",
+                        help="test: the 50 unlabeled documents; holdout: the 20 held-out labeled records "
+                             "(adapter trained on the other 80), scored against the teacher")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--max-new-tokens", type=int, default=320)
     parser.add_argument("--peer-batch-size", type=int, default=4)
@@ -300,9 +322,9 @@ def main() -> None:
     from shared.prompts import prompt_spec_for
 
     work = args.work.resolve()
-    task, train, docs = load_task_and_documents(args.data)
+    task, train, docs = load_task_and_documents(args.data, args.split)
     model = ensure_model(work)
-    adapter = ensure_adapter(work, model, task, train, args.adapter_mode, args.epochs)
+    adapter = ensure_adapter(work, model, task, train, args.adapter_mode, args.epochs, args.split)
     spec = prompt_spec_for(task, args.adapter_mode)
 
     results: dict[str, Any] = {}
@@ -339,6 +361,12 @@ def main() -> None:
         summary["agreement"] = round(sum(1 for p, o in labels if p is not None and p == o) / len(labels), 3)
         both = [(p, o) for p, o in labels if p is not None and o is not None]
         summary["agreement_where_both_valid"] = round(sum(1 for p, o in both if p == o) / len(both), 3) if both else None
+        if args.split == "holdout":
+            summary["teacher_agreement"] = _teacher_scores(task, docs, peer["outputs"], ours["outputs"])
+            print(f"agreement with the teacher on the {len(docs)} held-out records: peer "
+                  f"{summary['teacher_agreement']['peer']['agreement']}, ours "
+                  f"{summary['teacher_agreement']['ours']['agreement']} (macro-F1 "
+                  f"{summary['teacher_agreement']['peer']['macro_f1']} / {summary['teacher_agreement']['ours']['macro_f1']})")
         summary["documents_per_s_ratio"] = ratio(results["ours"]["documents_per_s"], results["peer"]["documents_per_s"])
         print(f"documents/s ours/peer: {summary['documents_per_s_ratio']}x; agreement between the two: "
               f"{summary['agreement']} (where both valid: {summary['agreement_where_both_valid']})")
