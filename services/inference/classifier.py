@@ -27,13 +27,13 @@ from shared.tasks import Task, ValidationError
 
 
 def decoding_schema(schema: dict[str, Any], max_string_chars: int) -> dict[str, Any]:
-    """The task schema as the engine enforces it while decoding (outputs are then validated against the
-    task's own schema, which this one implies).
+    """The task schema as the engine enforces it while decoding: every free-text string bounded to
+    `max_string_chars` (or its own smaller maxLength), so a weak student cannot loop inside a string until
+    it runs out of tokens. The task's own schema, which this one implies, validates the result.
 
-    Free-text strings become a bounded pattern without control characters, quotes or backslashes:
-    bounded, so a weak student cannot loop inside a string until it runs out of tokens; and without
-    those characters because the grammar backend would otherwise let raw control characters through,
-    which no strict JSON parser accepts.
+    (A bounded `pattern` excluding control characters would be stricter, but xgrammar 0.2.8 fails to
+    compile character-class repetitions above ~100; raw control characters inside strings are accepted
+    by the parser instead, see `parse_output`.)
     """
     kind = schema.get("type")
     if kind == "object":
@@ -42,17 +42,16 @@ def decoding_schema(schema: dict[str, Any], max_string_chars: int) -> dict[str, 
     if kind == "array":
         return {**schema, "items": decoding_schema(schema["items"], max_string_chars)}
     if kind == "string" and "enum" not in schema:
-        high = min(schema.get("maxLength", max_string_chars), max_string_chars)
-        low = min(schema.get("minLength", 0), high)
-        bounded = {k: v for k, v in schema.items() if k not in ("minLength", "maxLength")}
-        return {**bounded, "pattern": '^[^\\x00-\\x1f"\\\\]{%d,%d}$' % (low, high)}
+        return {**schema, "maxLength": min(schema.get("maxLength", max_string_chars), max_string_chars)}
     return dict(schema)
 
 
 def parse_output(task: Task, text: str) -> dict[str, Any]:
     """The validated output object, or ValueError with a reason that quotes nothing of the text."""
     try:
-        value = json.loads(text)
+        # strict=False: the grammar lets a raw control character (e.g. a tab) into a string; the value
+        # is still a well-formed string, and it is escaped again when the response is serialized
+        value = json.loads(text, strict=False)
     except ValueError:
         raise ValueError("the output is not valid JSON") from None
     try:

@@ -235,8 +235,10 @@ def _error_message(response: httpx.Response) -> str:
 
 def _rejection(response: httpx.Response) -> Exception:
     """Map an engine error to a per-document reason without echoing engine text (it may quote input)."""
-    if response.status_code >= 500 or response.status_code in (404, 503):
+    if response.status_code in (404, 502, 503, 504):  # not serving (starting, adapter gone, overloaded)
         return EngineUnavailable(f"the engine failed the request (HTTP {response.status_code})")
+    if response.status_code >= 500:
+        return EngineRejected("engine_error", f"The engine failed on this document (HTTP {response.status_code}).")
     message = _error_message(response).lower()
     if "context length" in message or "too long" in message or "max_model_len" in message \
             or "maximum model length" in message:
