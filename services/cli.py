@@ -34,6 +34,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    graceful_timeout: Annotated[int, typer.Option(help="On SIGTERM/Ctrl-C, seconds in-flight requests get to "
+                                                  "finish before shutdown goes on.")] = 30,
 ) -> None:
     """Run one service's HTTP API."""
     import uvicorn
@@ -41,6 +43,7 @@ def serve(
     if service not in SERVICES:
         raise typer.BadParameter(f"unknown service {service!r}; known: {', '.join(SERVICES)}")
     uvicorn.run(SERVICES[service], factory=True, host=host, port=port, workers=workers,
+                timeout_graceful_shutdown=graceful_timeout,
                 log_config=None, access_log=False, proxy_headers=True)
 
 

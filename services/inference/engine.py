@@ -185,6 +185,14 @@ class EngineClient:
             raise AdapterLoadFailed(f"the engine refused adapter {name} (HTTP {response.status_code}: "
                                     f"{_error_message(response)[:300]})")
 
+    async def warm_up(self, name: str) -> None:
+        """One token from a freshly loaded adapter, so that routing switches to a version that answers."""
+        response = await self._post("/v1/completions", {"model": name, "prompt": "Ok", "max_tokens": 1,
+                                                         "temperature": 0.0})
+        if response.status_code != 200:
+            raise AdapterLoadFailed(f"adapter {name} loaded but failed its first request "
+                                    f"(HTTP {response.status_code})")
+
     async def unload_adapter(self, name: str) -> None:
         response = await self._post("/v1/unload_lora_adapter", {"lora_name": name})
         if response.status_code not in (200, 404):

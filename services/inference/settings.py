@@ -21,9 +21,11 @@ class EngineOptions(BaseModel):
     port: int = Field(default=0, ge=0, le=65535)
     #: Name the base model is served under (zero-shot requests and OpenAI clients use it).
     served_model_name: str = Field(default="base", pattern=r"^[A-Za-z0-9._-]{1,64}$")
-    #: Adapters in one batch, and the largest LoRA rank a published adapter may have.
-    max_loras: int = Field(default=4, ge=1, le=64)
-    max_lora_rank: int = Field(default=64, ge=1, le=512)
+    #: Adapters in one batch (2: the old and the new version during a hot-swap), and the largest LoRA
+    #: rank a published adapter may have. The engine pads every adapter to `max_lora_rank`: keep it at
+    #: the trainer's rank (default r=16); on CPU rank 64 made rank-16 adapters decode ~5x slower.
+    max_loras: int = Field(default=2, ge=1, le=64)
+    max_lora_rank: int = Field(default=16, ge=1, le=512)
     #: Adapters kept loaded at once (cache beside the batch slots); old versions are unloaded anyway.
     max_cpu_loras: int | None = Field(default=None, ge=1)
     max_model_len: int = Field(default=2048, ge=128)

@@ -230,6 +230,7 @@ class ServingSupervisor:
             if name not in self.loaded:
                 await self.client.load_adapter(name, directory)
                 self.loaded.add(name)
+                await self.client.warm_up(name)
         except Exception as exc:
             reason = str(exc)[:300] if isinstance(exc, AdapterLoadFailed) else f"{type(exc).__name__}: {str(exc)[:200]}"
             self.failures[task] = LoadFailure(promoted, reason)
