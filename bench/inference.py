@@ -217,6 +217,7 @@ def run_ours(service: Service, docs: list[Any], concurrency: int) -> dict[str, A
     outputs: list[dict[str, Any] | None] = [None] * len(docs)
     latencies: list[float] = [0.0] * len(docs)
     failures = 0
+    errors: dict[str, int] = {}
 
     def one(index: int) -> None:
         nonlocal failures
@@ -228,14 +229,17 @@ def run_ours(service: Service, docs: list[Any], concurrency: int) -> dict[str, A
         if response.status_code != 200:
             failures += 1
             return
-        outputs[index] = response.json()["results"][0]["output"]
+        result = response.json()["results"][0]
+        outputs[index] = result["output"]
+        if result["error"]:
+            errors[result["error"]["code"]] = errors.get(result["error"]["code"], 0) + 1
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(one, range(len(docs))))
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "documents": len(docs), "latencies": latencies, "outputs": outputs,
-            "failed_requests": failures}
+            "failed_requests": failures, "item_errors": errors}
 
 
 def run_swap(service: Service, adapter: Path, task: Any, spec: Any, docs: list[Any], concurrency: int
@@ -341,6 +345,7 @@ def main() -> None:
         startup = service.start()
         ours = run_ours(service, docs, args.concurrency)
         results["ours"] = {**summarize(ours), "failed_requests": ours["failed_requests"],
+                           "item_errors": ours["item_errors"],
                            "startup_s": round(startup, 1)}
         print("== hot-swap under load ...", file=sys.stderr, flush=True)
         swap = run_swap(service, adapter, task, spec, docs, args.concurrency)
