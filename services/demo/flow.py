@@ -148,11 +148,11 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
     say(f"== 1. Generated {len(train_docs)} Portuguese administrative documents with PII (and "
         f"{len(new_docs)} new ones for the end)")
     sample = train_docs[0]
-    say(f"   {sample.document_id}: {sample.text[:160]}...")
+    say(f"   {sample.document_id}: {sample.text}")
 
     say("== 2. Anonymization (what the teacher will see instead)")
     anonymized = api.call("anonymizer", "POST", "/v1/anonymize", json={"document": sample.text})
-    say(f"   {str(anonymized['document'])[:160]}...")
+    say(f"   {anonymized['document']}")
     say(f"   entities: {', '.join(sorted({e['type'] for e in anonymized['entities']}))}")
 
     say("== 3. Labeling with the teacher")
