@@ -88,12 +88,14 @@ def demo(
     documents: Annotated[int, typer.Option(min=8, max=2000, help="Documents to label and train on.")] = 60,
     new_documents: Annotated[int, typer.Option(min=1, max=64, help="New documents to classify at the end.")] = 8,
     epochs: Annotated[float, typer.Option(min=0.1, max=20, help="Training epochs.")] = 3.0,
+    learning_rate: Annotated[float, typer.Option(min=1e-6, max=1e-2, help="Training learning rate.")] = 3e-4,
     keep_running: Annotated[bool, typer.Option(help="Leave the platform running at the end.")] = False,
 ) -> None:
     """Run the method end to end: generate, anonymize, label, QLoRA-train, promote, classify."""
     from services.demo.flow import DemoOptions, run_demo
 
     run_demo(DemoOptions(data_dir=data_dir, documents=documents, new_documents=new_documents, epochs=epochs,
+                         learning_rate=learning_rate,
                          keep_running=keep_running))
 
 

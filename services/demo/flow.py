@@ -38,6 +38,7 @@ class DemoOptions:
     documents: int = 60
     new_documents: int = 8
     epochs: float = 3.0
+    learning_rate: float = 3e-4
     seed: int = 2026
     base_model: str = STUDENT_BASE_MODEL
     start_platform: bool = True
@@ -180,7 +181,7 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
     say(f"== 4. QLoRA training of a {options.base_model} student on CPU")
     training = api.call("trainer", "POST", "/v1/training-jobs", json={
         "dataset": {"labeling_job_id": job["id"]}, "base_model": options.base_model, "method": "qlora",
-        "hyperparameters": {"r": 16, "alpha": 32, "epochs": options.epochs, "learning_rate": 3e-4, "batch_size": 4,
+        "hyperparameters": {"r": 16, "alpha": 32, "epochs": options.epochs, "learning_rate": options.learning_rate, "batch_size": 4,
                             "eval_max_new_tokens": 160},
         "validation": {"fraction": 0.2}, "promote": "never"})
     with tqdm(desc="   training", unit="step") as bar:
