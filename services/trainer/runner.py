@@ -28,6 +28,7 @@ from shared.jobstore import TERMINAL_STATES, JobState, JobStore
 from shared.logs import configure_logging, get_logger
 from shared.prompts import PromptSpec
 from shared.storage import ObjectStore, create_object_store
+from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 from shared.tasks import Task
 from services.trainer.base_models import BaseModelResolver
 from services.trainer.datasets import load_snapshot
@@ -128,7 +129,8 @@ class JobCallback(TrainerCallback):
 
 def summary(metrics: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of a validation run (for events and metrics)."""
-    return {k: metrics.get(k) for k in ("n", "json_valid_rate", "schema_valid_rate", "agreement", "macro_f1")}
+    return {k: metrics.get(k) for k in ("n", "decoding", "json_valid_rate", "schema_valid_rate", "agreement",
+                                        "macro_f1")}
 
 
 @dataclass
@@ -212,7 +214,10 @@ class TrainingRun:
 
         store, objects = self.ctx.store, self.ctx.objects
         hp_spec = dict(spec["hyperparameters"])
-        eval_steps, max_new_tokens = hp_spec.pop("eval_steps", None), hp_spec.pop("eval_max_new_tokens", 512)
+        eval_steps = hp_spec.pop("eval_steps", None)
+        eval_options = {"max_new_tokens": hp_spec.pop("eval_max_new_tokens", 512),
+                        "decoding": hp_spec.pop("eval_decoding", "constrained"),
+                        "max_string_chars": hp_spec.pop("eval_max_string_chars", DEFAULT_MAX_STRING_CHARS)}
         hp = Hyperparameters(**hp_spec)
         base = self.ctx.models.resolve(spec["base_model"])
         train_records = load_snapshot(objects, spec["dataset"]["train"])
@@ -224,7 +229,7 @@ class TrainingRun:
             from services.trainer.training import load_tokenizer
 
             tokenizer = tokenizer_holder.setdefault("t", load_tokenizer(base))
-            return evaluate(model, tokenizer, task, validation, prompt, max_new_tokens)
+            return evaluate(model, tokenizer, task, validation, prompt, **eval_options)
 
         callback = JobCallback(store, objects, self.job_id, eval_steps if validation else None, evaluator)
         result = train(base, task, train_records, prompt, hp, self.workdir, method=spec["method"],
@@ -237,7 +242,7 @@ class TrainingRun:
             "runtime_s": round(result.runtime_s, 1), "resumed_from_step": result.resumed_from})
         metrics: dict[str, Any] = {}
         if validation:
-            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, max_new_tokens)
+            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, **eval_options)
             store.add_event(self.job_id, "eval", {"step": result.global_step, "final": True, **summary(metrics)})
         training = {"job_id": self.job_id, "global_step": result.global_step, "train_loss": round(result.train_loss, 5),
                     "runtime_s": round(result.runtime_s, 1), "tokens_seen": result.tokens_seen,

@@ -24,6 +24,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from shared.prompts import PromptSpec, build_completion, build_prompt
 from shared.records import Record
 from shared.scoring import score_outputs
+from shared.structured_output import DEFAULT_MAX_STRING_CHARS, XGRAMMAR_JSON_OPTIONS, decoding_schema
 from shared.tasks import Task
 
 Method = Literal["qlora", "lora"]
@@ -77,7 +78,7 @@ def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, toke
                                add_special_tokens=False)["input_ids"]
         if tokenizer.bos_token_id is not None:
             prompt_ids = [tokenizer.bos_token_id, *prompt_ids]
-        completion_ids = [*tokenizer(build_completion(output), add_special_tokens=False)["input_ids"],
+        completion_ids = [*tokenizer(build_completion(output, spec.template), add_special_tokens=False)["input_ids"],
                           tokenizer.eos_token_id]
         if len(completion_ids) >= max_seq_length:
             raise ValueError(f"record {index}: the answer alone is {len(completion_ids)} tokens, over "
@@ -212,10 +213,13 @@ class _ListDataset(torch.utils.data.Dataset):  # type: ignore[type-arg]
 
 @torch.inference_mode()
 def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts: Sequence[str],
-             max_new_tokens: int, batch_size: int = 8) -> list[str]:
-    """Greedy continuations (decoded, special tokens dropped), batched with left padding."""
+             max_new_tokens: int, batch_size: int = 8, schema: dict[str, Any] | None = None) -> list[str]:
+    """Greedy continuations (decoded, special tokens dropped), batched with left padding. With `schema`,
+    decoding is constrained to it by xgrammar, the grammar engine vLLM uses when the inference service
+    serves the student (same schema, same engine: the same outputs a user would get)."""
     model.eval()
     side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    grammar = _compile_json_grammar(model, tokenizer, schema) if schema is not None else None
     outputs: list[str] = []
     try:
         for start in range(0, len(prompts), batch_size):
@@ -224,8 +228,15 @@ def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts
                    + tokenizer(p, add_special_tokens=False)["input_ids"] for p in chunk]
             enc = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
             enc = {k: v.to(model.device) for k, v in enc.items()}
+            extra: dict[str, Any] = {}
+            if grammar is not None:
+                import xgrammar
+
+                # one processor per generate() call: it keeps per-row matcher state
+                extra["logits_processor"] = [xgrammar.contrib.hf.LogitsProcessor(grammar)]
             generated = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=False,
-                                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+                                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+                                       **extra)
             for row in generated[:, enc["input_ids"].shape[1]:]:
                 outputs.append(tokenizer.decode(row, skip_special_tokens=True))
     finally:
@@ -233,11 +244,35 @@ def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts
     return outputs
 
 
+def _compile_json_grammar(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, schema: dict[str, Any]) -> Any:
+    import json
+
+    import xgrammar
+    import xgrammar.contrib.hf  # noqa: F401  (registers the transformers logits processor)
+
+    # the logits may be wider than the tokenizer's vocabulary (padding rows)
+    info = xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=model.get_output_embeddings().weight.shape[0])
+    return xgrammar.GrammarCompiler(info).compile_json_schema(json.dumps(schema), **XGRAMMAR_JSON_OPTIONS)
+
+
+Decoding = Literal["constrained", "free"]
+
+
 def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task, records: Sequence[Record],
-             spec: PromptSpec, max_new_tokens: int = 256, batch_size: int = 8) -> dict[str, Any]:
+             spec: PromptSpec, max_new_tokens: int = 256, batch_size: int = 8, decoding: Decoding = "constrained",
+             max_string_chars: int = DEFAULT_MAX_STRING_CHARS) -> dict[str, Any]:
     """Generate for held-out records and score against their teacher outputs (shared.scoring): the
-    figures stored in the adapter manifest and compared by the registry's if-better gate."""
+    figures stored in the adapter manifest and compared by the registry's if-better gate.
+
+    `constrained` (default) decodes under the task schema as the inference service does, so the scores are
+    the ones users get; `free` is plain greedy decoding (how well the student keeps the format on its own).
+    """
     prompts = [build_prompt(spec, r.user_prompt, r.system_prompt) for r in records]
-    generations = generate(model, tokenizer, prompts, max_new_tokens, batch_size)
+    schema = decoding_schema(task.output_schema, max_string_chars) if decoding == "constrained" else None
+    generations = generate(model, tokenizer, prompts, max_new_tokens, batch_size, schema=schema)
     references = [r.teacher_output or {} for r in records]
-    return score_outputs(task, references, generations)
+    metrics = score_outputs(task, references, generations)
+    metrics["decoding"] = decoding
+    if decoding == "constrained":
+        metrics["max_string_chars"] = max_string_chars
+    return metrics

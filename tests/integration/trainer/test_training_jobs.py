@@ -57,6 +57,7 @@ def test_qlora_job_publishes_a_versioned_adapter_to_s3_and_promotes_it(trainer: 
     assert job["fine_tuned_model"] == f"severity@{job['adapter']['version']}" and job["adapter"]["promoted"]
     assert job["progress"]["step"] == 4 and job["trained_tokens"] > 0
     assert job["metrics"]["n"] == 4 and "severity_level" in job["metrics"]["fields"]
+    assert job["metrics"]["decoding"] == "constrained"  # scored as the inference service would serve it
 
     with trainer.client() as client:
         events = client.get(f"/v1/training-jobs/{job['id']}/events").json()["data"]

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from services.inference.classifier import decoding_schema, parse_output
 from services.inference.engine import AdapterLoadFailed, vllm_command
 from services.inference.routing import Route, Router
 from services.inference.settings import EngineOptions, InferenceOptions
@@ -19,6 +18,7 @@ from services.inference.supervisor import check_adapter_files, load_tasks_file, 
 from shared.adapters import AdapterManifest
 from shared.errors import NotFound
 from shared.prompts import prompt_spec_for
+from shared.structured_output import decoding_schema, parse_output
 from shared.tasks import Task
 
 TASK = Task.from_example("severity", {"document_id": "ID", "severity_level": "BAIXA|ALTA", "explanation": "Por quê.",

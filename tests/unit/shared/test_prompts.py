@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from shared.prompts import PromptSpec, build_completion, build_prompt, compact_instruction, prompt_spec_for
 from shared.tasks import Task
@@ -43,3 +46,24 @@ def test_completion_is_json_in_field_order() -> None:
     text = build_completion(output)
     assert json.loads(text) == output and text.index("severity_level") < text.index("explanation")
     assert "Ação" in text  # not \\u-escaped: fewer tokens
+
+
+def test_completion_is_what_the_serving_grammar_allows(tmp_path: Path) -> None:
+    """No whitespace between tokens: the inference engine decodes with `disable_any_whitespace`, so a
+    student trained on spaced JSON would be forced off what it learned at every separator."""
+    xgrammar = pytest.importorskip("xgrammar")
+    transformers = pytest.importorskip("transformers")
+    from shared.structured_output import XGRAMMAR_JSON_OPTIONS, decoding_schema
+    from tests.tiny_models import build_tiny_llama
+
+    output = {"document_id": "D1", "severity_level": "ALTA", "explanation": "Ação imediata, sem demora: já."}
+    text = build_completion(output)
+    assert text == '{"document_id":"D1","severity_level":"ALTA","explanation":"Ação imediata, sem demora: já."}'
+    assert build_completion(output, "llm4gov-v1").startswith('{"document_id": "D1", ')
+    model_dir = build_tiny_llama(tmp_path, [text, build_completion(output, "llm4gov-v1")])
+    tokenizer = transformers.AutoTokenizer.from_pretrained(model_dir)
+    compiler = xgrammar.GrammarCompiler(xgrammar.TokenizerInfo.from_huggingface(tokenizer))
+    grammar = compiler.compile_json_schema(json.dumps(decoding_schema(TASK.output_schema, 600)),
+                                           **XGRAMMAR_JSON_OPTIONS)
+    assert xgrammar.GrammarMatcher(grammar).accept_string(text)
+    assert not xgrammar.GrammarMatcher(grammar).accept_string(build_completion(output, "llm4gov-v1"))

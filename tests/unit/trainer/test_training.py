@@ -130,6 +130,23 @@ def test_generate_returns_one_continuation_per_prompt(tiny_model: Path) -> None:
     assert tokenizer.padding_side == "right"  # restored
 
 
+def test_constrained_generation_always_follows_the_task_schema(tiny_model: Path) -> None:
+    """An untrained random model, decoded under the schema (xgrammar, as vLLM serves): every output is
+    valid, free text within its bound, no whitespace between tokens."""
+    from shared.structured_output import decoding_schema, parse_output
+
+    tokenizer = load_tokenizer(tiny_model)
+    model = load_base_model(tiny_model, "lora")
+    spec = prompt_spec_for(TASK, "compact")
+    prompts = [build_prompt(spec, r.user_prompt) for r in _records(5)]
+    out = generate(model, tokenizer, prompts, max_new_tokens=300, batch_size=2,
+                   schema=decoding_schema(TASK.output_schema, 8))
+    for text in out:
+        value = parse_output(TASK, text)
+        assert len(value["explanation"]) <= 8 and value["severity_level"] in {"BAIXA", "MEDIA", "ALTA"}
+        assert text.startswith('{"document_id":"')
+
+
 def test_evaluate_scores_generations_against_teacher_labels(tiny_model: Path, tmp_path: Path) -> None:
     from peft import PeftModel
 
@@ -142,3 +159,7 @@ def test_evaluate_scores_generations_against_teacher_labels(tiny_model: Path, tm
     scores = evaluate(model, load_tokenizer(result.adapter_dir), TASK, held_out, spec, max_new_tokens=8)
     assert scores["n"] == 3 and set(scores["fields"]) == {"severity_level"}
     assert 0.0 <= scores["json_valid_rate"] <= 1.0 and scores["fields"]["severity_level"]["confusion_matrix"]
+    assert scores["decoding"] == "constrained" and scores["max_string_chars"] == 600
+    free = evaluate(model, load_tokenizer(result.adapter_dir), TASK, held_out, spec, max_new_tokens=8,
+                    decoding="free")
+    assert free["decoding"] == "free" and "max_string_chars" not in free
