@@ -182,7 +182,8 @@ def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
     spec = prompt_spec_for(task, mode)  # type: ignore[arg-type]
     hp = Hyperparameters(r=cfg["r"], alpha=cfg["alpha"], dropout=cfg["dropout"], epochs=cfg["epochs"],
                          max_steps=cfg["max_steps"], learning_rate=cfg["learning_rate"],
-                         batch_size=cfg["batch_size"], seed=cfg["seed"], save_steps=10_000)
+                         batch_size=cfg["batch_size"], seed=cfg["seed"], save_steps=10_000,
+                         label_loss_weight=cfg.get("label_loss_weight", 1.0))
     clock = _cpu_clock()
     result = train(cfg["model"], task, train_records, spec, hp, Path(cfg["out"]), method="qlora", resume=False,
                    callbacks=[clock])
@@ -229,6 +230,8 @@ def main() -> None:
     parser.add_argument("--alpha", type=int, default=32)
     parser.add_argument("--dropout", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--label-loss-weight", type=float, default=1.0,
+                        help="ours: weight of the label value tokens in the loss (training jobs' label_loss_weight)")
     parser.add_argument("--max-eval", type=int, default=20)
     parser.add_argument("--max-new-tokens", type=int, default=320)
     parser.add_argument("--run-arm", choices=ARMS, help=argparse.SUPPRESS)
@@ -249,7 +252,8 @@ def main() -> None:
         cfg = {"data": str(args.data), "model": str(model), "out": str(work / "runs" / arm), "epochs": args.epochs,
                "max_steps": args.max_steps or None, "batch_size": args.batch_size,
                "learning_rate": args.learning_rate, "r": args.r, "alpha": args.alpha, "dropout": args.dropout,
-               "seed": args.seed, "max_eval": args.max_eval, "max_new_tokens": args.max_new_tokens}
+               "seed": args.seed, "max_eval": args.max_eval, "max_new_tokens": args.max_new_tokens,
+               "label_loss_weight": args.label_loss_weight}
         print(f"== {arm} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "bench.trainer", "--run-arm", arm, "--config", json.dumps(cfg)],

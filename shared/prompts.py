@@ -70,8 +70,13 @@ def build_prompt(spec: PromptSpec, user_prompt: str | dict[str, Any], system_pro
             f"{_ANSWER_HEADER}")
 
 
-def build_completion(output: dict[str, Any], template: Template = TEMPLATE) -> str:
+def json_separators(template: Template = TEMPLATE) -> tuple[str, str]:
+    """The item and key separators of a template's answers (as `json.dumps(separators=...)`)."""
+    return _SEPARATORS[template]
+
+
+def build_completion(output: Any, template: Template = TEMPLATE) -> str:
     """The answer the student learns to produce: JSON in the schema's field order, characters not
     escaped, formatted exactly as constrained decoding will let it write (the caller appends the
     tokenizer's end-of-sequence token)."""
-    return json.dumps(output, ensure_ascii=False, separators=_SEPARATORS[template])
+    return json.dumps(output, ensure_ascii=False, separators=json_separators(template))

@@ -66,6 +66,9 @@ class HyperparametersSpec(_Strict):
     seed: int = Field(default=42, ge=0, le=2**31 - 1)
     save_steps: int = Field(default=50, ge=1, le=1_000_000, description="Checkpoint every N steps.")
     gradient_checkpointing: bool = Field(default=True, description="Less memory for ~15% more time.")
+    label_loss_weight: float = Field(default=1.0, ge=1.0, le=100.0,
+                                     description="Weight of the label fields' value tokens in the loss, relative "
+                                                 "to the rest of the answer (1: plain mean).")
     eval_steps: int | None = Field(default=None, ge=1, le=1_000_000,
                                    description="Also evaluate every N steps (always at the end).")
     eval_max_new_tokens: int = Field(default=512, ge=8, le=8192)

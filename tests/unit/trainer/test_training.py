@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 from services.trainer.training import (Hyperparameters, build_examples, default_compute_dtype,  # noqa: E402
                                        generate, load_base_model, load_tokenizer, train)
 from shared.prompts import build_prompt, prompt_spec_for  # noqa: E402
+from transformers import TrainingArguments  # noqa: E402
 from shared.records import Record  # noqa: E402
 from shared.tasks import Task  # noqa: E402
 from tests.tiny_models import build_tiny_llama  # noqa: E402
@@ -57,6 +58,43 @@ def test_examples_mask_the_prompt_and_end_with_eos(tiny_model: Path) -> None:
         assert ids[-1] == tokenizer.eos_token_id and ids[0] == tokenizer.bos_token_id
         decoded = tokenizer.decode(ids[answer[0]:-1])
         assert json.loads(decoded) == record.teacher_output
+
+
+def test_label_loss_weight_marks_only_the_label_value_tokens(tiny_model: Path) -> None:
+    tokenizer = load_tokenizer(tiny_model)
+    spec = prompt_spec_for(TASK, "compact")
+    plain = build_examples(TASK, _records(3), spec, tokenizer, 512)
+    assert all("weights" not in x for x in plain)
+    weighted = build_examples(TASK, _records(3), spec, tokenizer, 512, label_loss_weight=5.0)
+    for example, record in zip(weighted, _records(3), strict=True):
+        assert len(example["weights"]) == len(example["input_ids"])
+        heavy = [t for t, w in zip(example["input_ids"], example["weights"], strict=True) if w == 5.0]
+        text = tokenizer.decode(heavy)  # the value's tokens (a token may also hold a quote or comma next to it)
+        assert record.teacher_output["severity_level"] in text and len(text) <= len(record.teacher_output[
+            "severity_level"]) + 4 and "severity" not in text
+        prompt = [w for w, lab in zip(example["weights"], example["labels"], strict=True) if lab == -100]
+        assert prompt and set(prompt) == {0.0}
+
+
+@pytest.mark.parametrize("weight", [1.0, 4.0])
+def test_weighted_loss_equals_the_plain_loss_at_weight_one_and_trains(tiny_model: Path, tmp_path: Path,
+                                                                      weight: float) -> None:
+    from services.trainer.training import PaddingCollator, WeightedLossTrainer
+
+    tokenizer = load_tokenizer(tiny_model)
+    spec = prompt_spec_for(TASK, "compact")
+    model = load_base_model(tiny_model, "lora", torch.float32)
+    examples = build_examples(TASK, _records(4), spec, tokenizer, 512)
+    for example in examples:
+        example["weights"] = [1.0] * len(example["input_ids"])
+    batch = PaddingCollator(tokenizer.pad_token_id)(examples)
+    trainer = WeightedLossTrainer(model=model, args=TrainingArguments(str(tmp_path), use_cpu=True, report_to=[]))
+    weighted = trainer.compute_loss(model, dict(batch))
+    plain = model(**{k: v for k, v in batch.items() if k != "weights"}).loss
+    assert torch.allclose(weighted, plain, atol=1e-5)
+    result = train(tiny_model, TASK, _records(8), spec, Hyperparameters(r=4, max_steps=2, label_loss_weight=weight),
+                   tmp_path / "run", "lora")
+    assert result.global_step == 2 and math.isfinite(result.train_loss)
 
 
 def test_long_prompts_are_cut_from_the_left_and_oversized_answers_refused(tiny_model: Path) -> None:
