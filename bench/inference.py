@@ -23,7 +23,7 @@ and requests that failed (non-200, or any per-document error) during the switch.
 send time of a request the new version answered (routing switched by then); the first *response* from it
 also includes that request's own generation time on a loaded engine, and is reported too.
 
-    .venv/bin/python -m bench.inference              # ~10 min on 2 vCPU (+ ~15 min the first time: training)
+    .venv/bin/python -m bench.inference              # ~30 min on 2 vCPU (peer ~19 min; + ~12 min the first time: training)
 
 The last line is one JSON object with every figure.
 """

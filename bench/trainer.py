@@ -29,7 +29,7 @@ plain generation with the JSON parsed afterwards (the seed's way); ours decoded 
 the inference service serves it (what a training job reports), and also by plain generation (diagnostic). Ratios: speed = peer time / our time; memory = our peak /
 peer peak.
 
-    .venv/bin/python -m bench.trainer                       # ~40 min on 2 vCPU
+    .venv/bin/python -m bench.trainer                       # ~100 min on 2 vCPU (peer ~46 min, ours ~12 min, ours_full ~43 min)
     .venv/bin/python -m bench.trainer --arms peer,ours --epochs 1 --max-eval 8   # quick look
 
 The last line is one JSON object with every figure.
