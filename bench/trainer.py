@@ -179,7 +179,7 @@ def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
 
     task, train_records, held_out = load_split(Path(cfg["data"]))
     held_out = held_out[:cfg["max_eval"]]
-    spec = prompt_spec_for(task, mode)  # type: ignore[arg-type]
+    spec = prompt_spec_for(task, mode, cfg.get("answer_order", "schema"))  # type: ignore[arg-type]
     hp = Hyperparameters(r=cfg["r"], alpha=cfg["alpha"], dropout=cfg["dropout"], epochs=cfg["epochs"],
                          max_steps=cfg["max_steps"], learning_rate=cfg["learning_rate"],
                          batch_size=cfg["batch_size"], seed=cfg["seed"], save_steps=10_000,
@@ -230,6 +230,8 @@ def main() -> None:
     parser.add_argument("--alpha", type=int, default=32)
     parser.add_argument("--dropout", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--answer-order", choices=("schema", "labels_last"), default="schema",
+                        help="ours: the order the student writes the answer's fields in (training jobs' answer_order)")
     parser.add_argument("--label-loss-weight", type=float, default=1.0,
                         help="ours: weight of the label value tokens in the loss (training jobs' label_loss_weight)")
     parser.add_argument("--max-eval", type=int, default=20)
@@ -253,7 +255,7 @@ def main() -> None:
                "max_steps": args.max_steps or None, "batch_size": args.batch_size,
                "learning_rate": args.learning_rate, "r": args.r, "alpha": args.alpha, "dropout": args.dropout,
                "seed": args.seed, "max_eval": args.max_eval, "max_new_tokens": args.max_new_tokens,
-               "label_loss_weight": args.label_loss_weight}
+               "label_loss_weight": args.label_loss_weight, "answer_order": args.answer_order}
         print(f"== {arm} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "bench.trainer", "--run-arm", arm, "--config", json.dumps(cfg)],

@@ -89,13 +89,15 @@ def demo(
     new_documents: Annotated[int, typer.Option(min=1, max=64, help="New documents to classify at the end.")] = 8,
     epochs: Annotated[float, typer.Option(min=0.1, max=20, help="Training epochs.")] = 3.0,
     learning_rate: Annotated[float, typer.Option(min=1e-6, max=1e-2, help="Training learning rate.")] = 3e-4,
+    answer_order: Annotated[str, typer.Option(help="schema | labels_last: the student writes its label "
+                                                   "fields last, after the explanation.")] = "schema",
     keep_running: Annotated[bool, typer.Option(help="Leave the platform running at the end.")] = False,
 ) -> None:
     """Run the method end to end: generate, anonymize, label, QLoRA-train, promote, classify."""
     from services.demo.flow import DemoOptions, run_demo
 
     run_demo(DemoOptions(data_dir=data_dir, documents=documents, new_documents=new_documents, epochs=epochs,
-                         learning_rate=learning_rate,
+                         learning_rate=learning_rate, answer_order=answer_order,
                          keep_running=keep_running))
 
 

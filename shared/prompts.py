@@ -41,6 +41,9 @@ class PromptSpec(BaseModel):
     instruction_mode: Literal["full", "compact"] = "compact"
     #: The instruction used for every document in compact mode (and when a record has no system prompt).
     instruction: str = Field(default="", max_length=20_000)
+    #: The order the student writes the answer's fields in: the schema's, or the label fields last, so
+    #: that a small student writes its explanation (the evidence) before it commits to a label.
+    answer_order: Literal["schema", "labels_last"] = "schema"
 
 
 def compact_instruction(task: Task) -> str:
@@ -54,10 +57,19 @@ def compact_instruction(task: Task) -> str:
     return f"Tarefa: {task.name}. Responda só com JSON com os campos: {', '.join(fields)}."
 
 
-def prompt_spec_for(task: Task, instruction_mode: Literal["full", "compact"]) -> PromptSpec:
+def prompt_spec_for(task: Task, instruction_mode: Literal["full", "compact"],
+                    answer_order: Literal["schema", "labels_last"] = "schema") -> PromptSpec:
     """The prompt spec a new student of `task` is trained with."""
     instruction = compact_instruction(task) if instruction_mode == "compact" else task.instruction
-    return PromptSpec(instruction_mode=instruction_mode, instruction=instruction)
+    return PromptSpec(instruction_mode=instruction_mode, instruction=instruction, answer_order=answer_order)
+
+
+def answer_fields(task: Task, spec: PromptSpec) -> list[str]:
+    """The answer's top-level fields in the order the student writes them (training and decoding)."""
+    names = list(task.output_schema["properties"])
+    if spec.answer_order == "labels_last":
+        names = [n for n in names if n not in task.label_fields] + [n for n in names if n in task.label_fields]
+    return names
 
 
 def build_prompt(spec: PromptSpec, user_prompt: str | dict[str, Any], system_prompt: str | None = None) -> str:

@@ -21,10 +21,12 @@ DEFAULT_MAX_STRING_CHARS = 600
 XGRAMMAR_JSON_OPTIONS: dict[str, Any] = {"any_whitespace": False, "separators": (",", ":")}
 
 
-def decoding_schema(schema: dict[str, Any], max_string_chars: int) -> dict[str, Any]:
+def decoding_schema(schema: dict[str, Any], max_string_chars: int, order: list[str] | None = None) -> dict[str, Any]:
     """The task schema as the engine enforces it while decoding: every free-text string bounded to
     `max_string_chars` (or its own smaller maxLength), so a weak student cannot loop inside a string until
-    it runs out of tokens. The task's own schema, which this one implies, validates the result.
+    it runs out of tokens. The task's own schema, which this one implies, validates the result. `order`
+    lists the top-level properties in the order the student was trained to write them
+    (`shared.prompts.answer_fields`).
 
     (A bounded `pattern` excluding control characters would be stricter, but xgrammar 0.2.8 fails to
     compile character-class repetitions above ~100; raw control characters inside strings are accepted
@@ -32,8 +34,10 @@ def decoding_schema(schema: dict[str, Any], max_string_chars: int) -> dict[str, 
     """
     kind = schema.get("type")
     if kind == "object":
-        return {**schema, "properties": {k: decoding_schema(v, max_string_chars)
-                                         for k, v in schema["properties"].items()}}
+        # the engine writes properties in this order: `order` (top level) is the student's answer order
+        names = order or list(schema["properties"])
+        return {**schema, "properties": {k: decoding_schema(schema["properties"][k], max_string_chars)
+                                         for k in names}}
     if kind == "array":
         return {**schema, "items": decoding_schema(schema["items"], max_string_chars)}
     if kind == "string" and "enum" not in schema:

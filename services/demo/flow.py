@@ -39,6 +39,7 @@ class DemoOptions:
     new_documents: int = 8
     epochs: float = 3.0
     learning_rate: float = 3e-4
+    answer_order: str = "schema"
     seed: int = 2026
     base_model: str = STUDENT_BASE_MODEL
     start_platform: bool = True
@@ -183,7 +184,7 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
         "dataset": {"labeling_job_id": job["id"]}, "base_model": options.base_model, "method": "qlora",
         "hyperparameters": {"r": 16, "alpha": 32, "epochs": options.epochs, "learning_rate": options.learning_rate, "batch_size": 4,
                             "eval_max_new_tokens": 160},
-        "validation": {"fraction": 0.2}, "promote": "never"})
+        "validation": {"fraction": 0.2}, "answer_order": options.answer_order, "promote": "never"})
     with tqdm(desc="   training", unit="step") as bar:
         while training["status"] not in ("succeeded", "failed", "cancelled"):
             time.sleep(1)

@@ -22,7 +22,7 @@ from services.inference.routing import Route, Router
 from services.inference.settings import InferenceOptions
 from shared.clients import AnonymizerClient, AnonymizerUnavailable
 from shared.errors import NotFound, ServiceUnavailable, Unprocessable
-from shared.prompts import build_prompt
+from shared.prompts import answer_fields, build_prompt
 from shared.structured_output import decoding_schema, parse_output
 
 
@@ -59,7 +59,8 @@ class Classifier:
         if request.anonymize:
             bodies = await self._anonymize(bodies)
         with self.router.use(request.task) as route:
-            schema = decoding_schema(route.task.output_schema, self.options.max_string_chars)
+            schema = decoding_schema(route.task.output_schema, self.options.max_string_chars,
+                                     answer_fields(route.task, route.prompt))
             results = await asyncio.gather(*(
                 self._one(route, schema, document.id or str(index), body, document)
                 for index, (document, body) in enumerate(zip(request.documents, bodies, strict=True))))

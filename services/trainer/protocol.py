@@ -99,6 +99,9 @@ class CreateTrainingJob(_Strict):
     instruction_mode: Literal["compact", "full"] = Field(
         default="compact", description="compact: a short instruction derived from the schema; full: the "
                                        "records' system prompts, as the teacher saw them.")
+    answer_order: Literal["schema", "labels_last"] = Field(
+        default="schema", description="labels_last: the student writes the label fields after the others (its "
+                                      "explanation before its decision); inference decodes in the same order.")
     promote: Literal["never", "always", "if_better"] = "if_better"
     suffix: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                                description="Free label kept with the job.")

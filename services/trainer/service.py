@@ -41,7 +41,7 @@ class TrainingService:
         dataset = data.snapshot(self.objects)
         spec = {"task": data.task.model_dump(), "base_model": request.base_model, "method": request.method,
                 "hyperparameters": request.hyperparameters.model_dump(),
-                "prompt": prompt_spec_for(data.task, request.instruction_mode).model_dump(),
+                "prompt": prompt_spec_for(data.task, request.instruction_mode, request.answer_order).model_dump(),
                 "instruction_mode": request.instruction_mode, "promote": request.promote,
                 "suffix": request.suffix, "dataset": dataset}
         job = self.store.create(JOB_KIND, spec, principal.name, items=[{"run": 1}])

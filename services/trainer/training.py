@@ -21,7 +21,7 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfi
                           PreTrainedTokenizerBase, Trainer, TrainerCallback, TrainingArguments)
 from transformers.trainer_utils import get_last_checkpoint
 
-from shared.prompts import PromptSpec, build_completion, build_prompt, json_separators
+from shared.prompts import PromptSpec, answer_fields, build_completion, build_prompt, json_separators
 from shared.records import Record
 from shared.scoring import score_outputs
 from shared.structured_output import DEFAULT_MAX_STRING_CHARS, XGRAMMAR_JSON_OPTIONS, decoding_schema
@@ -77,7 +77,8 @@ def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, toke
     for index, record in enumerate(records):
         if record.teacher_output is None:  # unlabeled: nothing to learn from
             continue
-        output = task.validate_output(record.teacher_output)
+        validated = task.validate_output(record.teacher_output)
+        output = {name: validated[name] for name in answer_fields(task, spec) if name in validated}
         prompt_ids = tokenizer(build_prompt(spec, record.user_prompt, record.system_prompt),
                                add_special_tokens=False)["input_ids"]
         if tokenizer.bos_token_id is not None:
@@ -320,7 +321,8 @@ def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: T
     the ones users get; `free` is plain greedy decoding (how well the student keeps the format on its own).
     """
     prompts = [build_prompt(spec, r.user_prompt, r.system_prompt) for r in records]
-    schema = decoding_schema(task.output_schema, max_string_chars) if decoding == "constrained" else None
+    schema = (decoding_schema(task.output_schema, max_string_chars, answer_fields(task, spec))
+              if decoding == "constrained" else None)
     generations = generate(model, tokenizer, prompts, max_new_tokens, batch_size, schema=schema)
     references = [r.teacher_output or {} for r in records]
     metrics = score_outputs(task, references, generations)

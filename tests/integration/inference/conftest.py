@@ -59,9 +59,10 @@ class Inference:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=120)
 
     def publish(self, task: Task, seed: int, mode: str = "compact", base_model: str = BASE_MODEL,
-                source: Path | None = None) -> str:
+                source: Path | None = None, answer_order: str = "schema") -> str:
         manifest = {"base_model": base_model, "method": "lora", "task_spec": task.model_dump(),
-                    "prompt": prompt_spec_for(task, mode).model_dump(), "metrics": {"agreement": 0.5 + seed / 100}}
+                    "prompt": prompt_spec_for(task, mode, answer_order).model_dump(),  # type: ignore[arg-type]
+                    "metrics": {"agreement": 0.5 + seed / 100}}
         return self.registry.publish(task.name, source or self.adapter_source(seed), manifest, holder="test").version
 
     def serving(self) -> dict[str, Any]:

@@ -268,3 +268,15 @@ def test_engine_crash_is_recovered_and_adapters_reloaded(inference: Inference) -
     assert response.json()["adapter_version"] == version
     assert inference.metric("llm4gov_inference_engine_restarts_total") == 1
     assert inference.process.poll() is None
+
+
+def test_a_labels_last_adapter_is_decoded_in_its_answer_order(inference: Inference) -> None:
+    """The manifest's answer order drives the decoding schema: the engine writes the label field last, and
+    the response carries the validated output as usual."""
+    version = inference.publish(SEVERITY, seed=7, answer_order="labels_last")
+    inference.registry.promote("severity", version, actor="test", force=True)
+    inference.wait_serving("severity", version)
+    body = classify(inference, "severity", documents(3, seed=7)).json()
+    for result in body["results"]:
+        assert result["error"] is None and result["adapter_version"] == version, result
+        assert_valid(SEVERITY, result["output"])

@@ -67,3 +67,19 @@ def test_completion_is_what_the_serving_grammar_allows(tmp_path: Path) -> None:
                                            **XGRAMMAR_JSON_OPTIONS)
     assert xgrammar.GrammarMatcher(grammar).accept_string(text)
     assert not xgrammar.GrammarMatcher(grammar).accept_string(build_completion(output, "llm4gov-v1"))
+
+
+def test_labels_last_puts_the_label_fields_after_the_others_in_training_and_decoding() -> None:
+    from shared.prompts import answer_fields
+    from shared.structured_output import decoding_schema
+
+    schema_order = prompt_spec_for(TASK, "compact")
+    last = prompt_spec_for(TASK, "compact", "labels_last")
+    assert answer_fields(TASK, schema_order) == ["document_id", "severity_level", "explanation"]
+    assert answer_fields(TASK, last) == ["document_id", "explanation", "severity_level"]
+    again = PromptSpec.model_validate(json.loads(last.model_dump_json()))
+    assert again.answer_order == "labels_last"
+    decoded = decoding_schema(TASK.output_schema, 600, answer_fields(TASK, last))
+    assert list(decoded["properties"]) == ["document_id", "explanation", "severity_level"]
+    assert decoded["required"] == TASK.output_schema["required"]
+    assert list(decoding_schema(TASK.output_schema, 600)["properties"]) == list(TASK.output_schema["properties"])

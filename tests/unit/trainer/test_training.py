@@ -168,6 +168,22 @@ def test_generate_returns_one_continuation_per_prompt(tiny_model: Path) -> None:
     assert tokenizer.padding_side == "right"  # restored
 
 
+def test_labels_last_answers_are_trained_and_decoded_in_that_order(tiny_model: Path) -> None:
+    from shared.prompts import answer_fields
+    from shared.structured_output import decoding_schema
+
+    tokenizer = load_tokenizer(tiny_model)
+    spec = prompt_spec_for(TASK, "compact", "labels_last")
+    example = build_examples(TASK, _records(1), spec, tokenizer, 512)[0]
+    answer = tokenizer.decode([t for t, lab in zip(example["input_ids"], example["labels"], strict=True)
+                               if lab != -100], skip_special_tokens=True)
+    assert answer.index('"explanation"') < answer.index('"severity_level"')
+    model = load_base_model(tiny_model, "lora")
+    out = generate(model, tokenizer, [build_prompt(spec, _records(1)[0].user_prompt)], max_new_tokens=300,
+                   schema=decoding_schema(TASK.output_schema, 8, answer_fields(TASK, spec)))
+    assert out[0].index('"explanation"') < out[0].index('"severity_level"')
+
+
 def test_constrained_generation_always_follows_the_task_schema(tiny_model: Path) -> None:
     """An untrained random model, decoded under the schema (xgrammar, as vLLM serves): every output is
     valid, free text within its bound, no whitespace between tokens."""
