@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from shared.auth import generate_api_key, hash_api_key
+from shared.processes import die_with_parent
 
 SERVICE_ORDER = ("anonymizer", "teacher", "trainer", "inference")
 DEFAULT_PORTS = {"anonymizer": 8081, "teacher": 8082, "trainer": 8083, "inference": 8084}
@@ -109,7 +110,9 @@ class Platform:
             with open(log_path, "ab") as log:
                 process = subprocess.Popen(
                     [sys.executable, "-m", "services.cli", "serve", name, "--port", str(self.ports[name])],
-                    env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                    env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    # a killed `up`/`demo` (SIGTERM, SIGKILL) must not leave the services running
+                    preexec_fn=die_with_parent(signal.SIGTERM))
             self.running.append(RunningService(name, self.url(name), process, log_path))
             progress(f"started {name} (pid {process.pid}) on {self.url(name)}, log {log_path}")
         deadline = time.monotonic() + self.ready_timeout_s
