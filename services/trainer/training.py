@@ -139,8 +139,7 @@ class PaddingCollator:
 
 
 class WeightedLossTrainer(Trainer):
-    """The causal-LM loss as a weighted mean over answer tokens when the batch carries `weights`
-    (label_loss_weight); otherwise the model's own loss."""
+    """The causal-LM loss as a weighted mean over answer tokens (`weights`, from label_loss_weight)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -234,8 +233,10 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
     for callback in callbacks:  # callbacks that report throughput read the collator's token count
         if hasattr(callback, "bind_collator"):
             callback.bind_collator(collator)
-    trainer = WeightedLossTrainer(model=model, args=args, train_dataset=_ListDataset(examples),
-                                  data_collator=collator, callbacks=list(callbacks))
+    # the plain Trainer (the model's own loss) unless label tokens are weighted
+    trainer_class = WeightedLossTrainer if hp.label_loss_weight != 1.0 else Trainer
+    trainer = trainer_class(model=model, args=args, train_dataset=_ListDataset(examples),
+                            data_collator=collator, callbacks=list(callbacks))
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=last)
     runtime = time.perf_counter() - started
