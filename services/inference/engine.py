@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from services.inference.settings import EngineOptions
+from services.inference.settings import CPU_LORA_ENV_VAR, EngineOptions
 from shared.logs import get_logger
 from shared.processes import die_with_parent
 from shared.structured_output import XGRAMMAR_JSON_OPTIONS
@@ -105,7 +105,7 @@ class ManagedVllmServer:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "VLLM_API_KEY": self.api_key, "VLLM_ALLOW_RUNTIME_LORA_UPDATING": "True",
                "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1", CPU_LORA_ENV_VAR: self.options.cpu_lora_kernels}
         command = vllm_command(self.options, model_dir, self.port)
         # vLLM logs no prompts or outputs unless asked to (--enable-log-requests is never set here)
         with open(self.log_dir / "vllm.log", "ab") as out:

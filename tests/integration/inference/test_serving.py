@@ -63,6 +63,9 @@ def test_promote_is_served_without_restart(inference: Inference) -> None:
         assert_valid(SEVERITY, result["output"])
     assert inference.process.pid == pid and inference.process.poll() is None
     assert inference.metric("llm4gov_inference_engine_restarts_total") == 0
+    # the adapter ran through our grouped CPU LoRA kernels (services/inference/vllm_cpu_lora.py)
+    engine_log = inference.log_path.parent / "data" / "inference" / "logs" / "vllm.log"
+    assert "grouped CPU LoRA kernels installed" in engine_log.read_text(encoding="utf-8", errors="replace")
 
 
 def test_hot_swap_under_concurrent_load_fails_nothing(inference: Inference) -> None:
