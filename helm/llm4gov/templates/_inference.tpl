@@ -44,6 +44,7 @@ LLM4GOV_INFERENCE__ENGINE__MAX_NUM_SEQS: {{ $e.maxNumSeqs | int64 | quote }}
 LLM4GOV_INFERENCE__ENGINE__KV_CACHE_MEMORY_BYTES: {{ $e.kvCacheMemoryBytes | int64 | quote }}
 LLM4GOV_INFERENCE__ENGINE__QUANTIZATION: {{ $e.quantization | quote }}
 LLM4GOV_INFERENCE__ENGINE__DTYPE: {{ $e.dtype | quote }}
+LLM4GOV_INFERENCE__ENGINE__CPU_LORA_KERNELS: {{ $e.cpuLoraKernels | quote }}
 LLM4GOV_INFERENCE__ENGINE__STARTUP_TIMEOUT_S: {{ $e.startupTimeoutSeconds | quote }}
 LLM4GOV_INFERENCE__ENGINE__REQUEST_TIMEOUT_S: {{ $e.requestTimeoutSeconds | quote }}
 {{- if $e.extraArgs }}
