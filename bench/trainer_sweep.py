@@ -6,7 +6,9 @@ records into k folds, trains one QLoRA student per (configuration, fold) with wh
 (`services.trainer.training.train`, compact instruction) and scores it on the fold it did not see,
 decoded under the task schema as served (`evaluate`, constrained). The configuration with the best mean
 agreement is the choice (ties: better mean macro-F1, then fewer epochs, then the lower learning rate);
-`bench.trainer` then measures it once on the held-out records.
+`bench.trainer` then measures it once on the held-out records. The peer, always in the grid and measured in
+the same run, is a training job's default recipe (`Hyperparameters()`); the ratio is the choice's mean
+agreement over the default's.
 
 Jobs run in parallel worker processes (one model each); on a GPU many fit at once, on a CPU use
 `--workers 1`. Every finished job is appended to `<work>/sweep/results.jsonl` at once, so a run stopped by
@@ -32,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import fmt, json_line, print_table
+from bench.common import fmt, fmt_ratio, json_line, print_table, ratio
 from bench.trainer import DATA, ensure_model, load_split
 
 
@@ -133,6 +135,15 @@ def main() -> None:
                 "dropout": args.dropout, "batch_size": args.batch_size, "seed": args.seed}
                for w, e, lr, r in itertools.product(_floats(args.label_loss_weights), _floats(args.epochs),
                                                     _floats(args.learning_rates), _floats(args.ranks))]
+    # the peer, measured in the same run: a training job's default recipe (services.trainer.training)
+    from services.trainer.training import Hyperparameters
+
+    default = Hyperparameters()
+    default_cfg = {"epochs": default.epochs, "learning_rate": default.learning_rate,
+                   "label_loss_weight": default.label_loss_weight, "r": default.r, "alpha": default.alpha,
+                   "dropout": args.dropout, "batch_size": args.batch_size, "seed": args.seed}
+    if config_id(default_cfg) not in {config_id(c) for c in configs}:
+        configs.insert(0, default_cfg)
     base = {"data": str(args.data), "model": model, "folds": args.folds, "method": args.method,
             "max_new_tokens": args.max_new_tokens}
 
@@ -189,8 +200,13 @@ def main() -> None:
                   fmt(row["cv_schema_valid"], 2), fmt(held_out.get(row["config_id"], {}).get("agreement"), 3)]
                  for row in ranking],
                 ["configuration", "CV agreement", "sd", "CV macro-F1", "schema ok", "held-out agreement"])
+    peer = next((row for row in ranking if row["config_id"] == config_id(default_cfg)), None)
+    choice = ranking[0] if ranking else None
+    agreement_ratio = ratio(choice["cv_agreement"], peer["cv_agreement"]) if choice and peer else None
+    print(f"choice {choice['config_id'] if choice else '-'} vs the default recipe {config_id(default_cfg)}: "
+          f"CV agreement {fmt_ratio(choice['cv_agreement'] if choice else None, peer['cv_agreement'] if peer else None)}")
     summary = {"benchmark": "trainer_sweep", "folds": args.folds, "method": args.method, "ranking": ranking,
-               "choice": ranking[0] if ranking else None, "held_out": held_out,
+               "choice": choice, "default_recipe": peer, "cv_agreement_ratio": agreement_ratio, "held_out": held_out,
                "device": results[0]["device"] if results else None, "jobs_done": len(results),
                "seconds": round(time.perf_counter() - started, 1)}
     print(json_line(summary))

@@ -41,8 +41,8 @@ class EngineOptions(BaseModel):
     #: "bitsandbytes": load the base model in 4-bit (nf4). On CPU this needs `vllm-bnb-plugin`.
     quantization: Literal["none", "bitsandbytes"] = "none"
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
-    #: LoRA kernels on CPU: "grouped" (ours: one matrix product per adapter in the batch, ~2x faster
-    #: decoding here, services/inference/vllm_cpu_lora.py) or "vllm" (vLLM's own per-token ops).
+    #: LoRA kernels on CPU: "grouped" (ours: one matrix product per adapter in the batch, ~1.8x the
+    #: decoding speed here, services/inference/vllm_cpu_lora.py) or "vllm" (vLLM's own per-token ops).
     cpu_lora_kernels: Literal["grouped", "vllm"] = "grouped"
     #: Structured-output backend that enforces the task schema while decoding.
     structured_outputs_backend: Literal["xgrammar", "guidance", "outlines"] = "xgrammar"

@@ -27,6 +27,7 @@ import os
 import torch
 
 from services.inference.settings import CPU_LORA_ENV_VAR
+
 _REPLACED = ("bgmv_shrink", "bgmv_expand", "bgmv_expand_slice", "sgmv_shrink", "sgmv_expand", "sgmv_expand_slice")
 
 # under "vllm": vLLM configures that logger, so these lines land in the engine log
