@@ -69,6 +69,15 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def native_bf16() -> bool:
+    """Whether this machine computes bf16 in hardware (a CUDA GPU with bf16, or a CPU with AVX512-BF16/AMX)."""
+    import torch
+
+    if torch.cuda.is_available():
+        return bool(torch.cuda.is_bf16_supported())
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def load_split(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
     from shared.records import parse_records
     from shared.tasks import Task
@@ -251,6 +260,11 @@ def main() -> None:
         parser.error(f"unknown arms {sorted(unknown)}")
     work = args.work.resolve()
     model = ensure_model(work, args.base_model)
+    bf16_native = native_bf16()
+    if "peer" in arms and not bf16_native:
+        print("warning: this CPU has no native bf16 (no AVX512-BF16/AMX): the peer (trl defaults, bf16) will run "
+              "many times slower than on hardware with it, so its speed ratio would measure the hardware; our arms "
+              "compute in float32 here", file=sys.stderr, flush=True)
     results: dict[str, dict[str, Any]] = {}
     for arm in arms:
         cfg = {"data": str(args.data), "model": str(model), "out": str(work / "runs" / arm), "epochs": args.epochs,
@@ -295,6 +309,7 @@ def main() -> None:
               f"{summary['tokens_per_s_ratio']}x; peak memory ours/peer: {summary['memory_ratio']}x; "
               f"agreement ours {ours['metrics']['agreement']} vs peer {peer['metrics']['agreement']}")
     summary["config"]["data"] = str(args.data)
+    summary["config"]["native_bf16"] = bf16_native
     summary["config"]["work"] = str(args.work)
     print(json_line(summary))
 
