@@ -85,20 +85,31 @@ def test_hot_swap_under_concurrent_load_fails_nothing(inference: Inference) -> N
                 outcomes.append((sent, time.monotonic(), response.status_code, response.json()))
                 i += 1
 
+    def wait_for(count: int, sent_after: float) -> None:
+        """Until `count` requests sent after `sent_after` have been answered (counts, not sleeps: a slower
+        machine answers fewer requests a second)."""
+        deadline = time.monotonic() + 180
+        while sum(1 for sent, *_ in list(outcomes) if sent > sent_after) < count:
+            assert time.monotonic() < deadline, f"only {len(outcomes)} answers in 180 s"
+            time.sleep(0.1)
+
     with ThreadPoolExecutor(4) as pool:
         workers = [pool.submit(load, w) for w in range(4)]
-        time.sleep(2)
-        inference.registry.promote("severity", new_version, actor="test")
-        promoted_at = time.monotonic()
-        inference.wait_serving("severity", new_version)
-        live_at = time.monotonic()
-        time.sleep(3)
-        stop.set()
-        for worker in workers:
-            worker.result()
+        try:
+            wait_for(4, 0.0)  # the old version is answering under load
+            inference.registry.promote("severity", new_version, actor="test")
+            promoted_at = time.monotonic()
+            inference.wait_serving("severity", new_version)
+            live_at = time.monotonic()
+            wait_for(4, live_at)  # and the new version is, after the switch
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.result()
 
     assert live_at - promoted_at < 30
-    assert len(outcomes) > 8
+    in_flight_at_promote = [o for o in outcomes if o[0] < promoted_at < o[1]]
+    assert in_flight_at_promote, "no request was in flight when the new version was promoted"
     versions = set()
     for sent, _done, status, body in outcomes:
         assert status == 200, body
