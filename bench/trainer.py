@@ -70,12 +70,12 @@ def cpu_seconds() -> float:
 
 
 def native_bf16() -> bool:
-    """Whether this machine computes bf16 in hardware (a CUDA GPU with bf16, or a CPU with AVX512-BF16/AMX)."""
+    """Whether the trainer computes in bf16 here, i.e. the hardware has it (the trainer's own rule)."""
     import torch
 
-    if torch.cuda.is_available():
-        return bool(torch.cuda.is_bf16_supported())
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    from services.trainer.training import default_compute_dtype
+
+    return default_compute_dtype() == torch.bfloat16
 
 
 def load_split(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
@@ -262,9 +262,9 @@ def main() -> None:
     model = ensure_model(work, args.base_model)
     bf16_native = native_bf16()
     if "peer" in arms and not bf16_native:
-        print("warning: this CPU has no native bf16 (no AVX512-BF16/AMX): the peer (trl defaults, bf16) will run "
-              "many times slower than on hardware with it, so its speed ratio would measure the hardware; our arms "
-              "compute in float32 here", file=sys.stderr, flush=True)
+        print("warning: this machine has no native bf16 (a CPU without AVX512-BF16/AMX, or such a GPU): the peer "
+              "(trl defaults, bf16) will run many times slower than on hardware with it, so its speed ratio would "
+              "measure the hardware; our arms compute in float32 here", file=sys.stderr, flush=True)
     results: dict[str, dict[str, Any]] = {}
     for arm in arms:
         cfg = {"data": str(args.data), "model": str(model), "out": str(work / "runs" / arm), "epochs": args.epochs,
