@@ -82,6 +82,19 @@ def build_prompt(spec: PromptSpec, user_prompt: str | dict[str, Any], system_pro
             f"{_ANSWER_HEADER}")
 
 
+#: How prompts become token ids (recorded in adapter manifests; inference refuses an unknown one).
+PROMPT_TOKENS = "bos+text-v1"
+
+
+def prompt_token_ids(tokenizer: Any, prompt: str) -> list[int]:
+    """The token ids a student sees for `prompt`: the tokenizer's BOS (when it has one), then the text
+    without any special token the tokenizer would add on its own. Training, validation and serving all
+    call this, so the served prompt is token for token the trained one (vLLM given a string would
+    tokenize it its own way: SmolLM2's tokenizer, for one, adds no BOS)."""
+    ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    return [tokenizer.bos_token_id, *ids] if tokenizer.bos_token_id is not None else list(ids)
+
+
 def json_separators(template: Template = TEMPLATE) -> tuple[str, str]:
     """The item and key separators of a template's answers (as `json.dumps(separators=...)`)."""
     return _SEPARATORS[template]

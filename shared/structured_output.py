@@ -45,6 +45,15 @@ def decoding_schema(schema: dict[str, Any], max_string_chars: int, order: list[s
     return dict(schema)
 
 
+def pin_labels(schema: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    """The decoding schema with each given label field reduced to one allowed value: the label head's
+    answer (shared.label_head). The student then writes the other fields around it."""
+    properties = dict(schema["properties"])
+    for name, value in labels.items():
+        properties[name] = {**properties[name], "enum": [value]}
+    return {**schema, "properties": properties}
+
+
 def parse_output(task: Task, text: str) -> dict[str, Any]:
     """The validated output object, or ValueError with a reason that quotes nothing of the text."""
     try:

@@ -7,6 +7,7 @@ import asyncio
 from fastapi import FastAPI
 
 from services.inference.api import classify, openai, serving
+from services.inference.base_tools import BaseModelTools
 from services.inference.classifier import Classifier
 from services.inference.engine import EngineClient, ManagedVllmServer
 from services.inference.metrics import InferenceMetrics
@@ -79,6 +80,8 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     app.state.router = router
     app.state.engine_client = client
     app.state.inference_metrics = metrics
-    app.state.supervisor = ServingSupervisor(options, registry, resolver, router, client, server, metrics, work_dir)
-    app.state.classifier = Classifier(options, router, client, metrics, anonymizer)
+    tools = BaseModelTools()
+    app.state.supervisor = ServingSupervisor(options, registry, resolver, router, client, server, metrics, work_dir,
+                                             tools)
+    app.state.classifier = Classifier(options, router, client, metrics, anonymizer, tools)
     return app

@@ -15,6 +15,7 @@ import json
 import time
 from typing import Any
 
+from services.inference.base_tools import BaseModelTools
 from services.inference.engine import EngineClient, EngineRejected, EngineUnavailable
 from services.inference.metrics import InferenceMetrics
 from services.inference.protocol import ClassifyRequest, ClassifyResponse, ClassifyResult, Document, ItemError
@@ -22,14 +23,16 @@ from services.inference.routing import Route, Router
 from services.inference.settings import InferenceOptions
 from shared.clients import AnonymizerClient, AnonymizerUnavailable
 from shared.errors import NotFound, ServiceUnavailable, Unprocessable
-from shared.prompts import answer_fields, build_prompt
-from shared.structured_output import decoding_schema, parse_output
+from shared.prompts import answer_fields, build_prompt, prompt_token_ids
+from shared.records import user_prompt_text
+from shared.structured_output import decoding_schema, parse_output, pin_labels
 
 
 class Classifier:
     def __init__(self, options: InferenceOptions, router: Router, client: EngineClient, metrics: InferenceMetrics,
-                 anonymizer: AnonymizerClient | None) -> None:
+                 anonymizer: AnonymizerClient | None, tools: BaseModelTools) -> None:
         self.options = options
+        self.tools = tools
         self.router = router
         self.client = client
         self.metrics = metrics
@@ -61,9 +64,12 @@ class Classifier:
         with self.router.use(request.task) as route:
             schema = decoding_schema(route.task.output_schema, self.options.max_string_chars,
                                      answer_fields(route.task, route.prompt))
+            pinned: list[dict[str, str] | None] = [None] * len(bodies)
+            if route.head is not None:
+                pinned = list(await self._head_labels(route, bodies))
             results = await asyncio.gather(*(
-                self._one(route, schema, document.id or str(index), body, document)
-                for index, (document, body) in enumerate(zip(request.documents, bodies, strict=True))))
+                self._one(route, schema, document.id or str(index), body, document, labels)
+                for index, (document, body, labels) in enumerate(zip(request.documents, bodies, pinned, strict=True))))
         if results and all(r.error is not None and r.error.code == "engine_unavailable" for r in results):
             raise ServiceUnavailable("The engine is not available right now; retry shortly.")
         return ClassifyResponse(task=route.task.name, mode=route.mode, adapter_version=route.version,  # type: ignore[arg-type]
@@ -77,13 +83,31 @@ class Classifier:
             raise ServiceUnavailable(f"Anonymization failed, nothing was classified: {exc}.") from None
         return [r["document"] for r in results]
 
+    async def _head_labels(self, route: Route, bodies: list[str | dict[str, Any]]) -> list[dict[str, str]]:
+        """The label head's labels for each document (embedding in a worker thread, one batch)."""
+        texts = [user_prompt_text(body) for body in bodies]
+
+        def predict() -> list[dict[str, str]]:
+            return route.head.predict(texts, self.tools.embedder().embed(texts))
+
+        return await asyncio.to_thread(predict)
+
     async def _one(self, route: Route, schema: dict[str, Any], doc_id: str, body: str | dict[str, Any],
-                   document: Document) -> ClassifyResult:
+                   document: Document, labels: dict[str, str] | None = None) -> ClassifyResult:
         version = route.version or "zero_shot"
         task = route.task.name
-        prompt = build_prompt(route.prompt, body, document.system_prompt)
         started = time.perf_counter()
         common: dict[str, Any] = {"id": doc_id, "adapter_version": route.version, "mode": route.mode}
+        fields = answer_fields(route.task, route.prompt)
+        if labels is not None and set(fields) <= set(labels):  # the head answers every field: no decoding
+            output = route.task.validate_output({name: labels[name] for name in fields})
+            self.metrics.documents.labels(task, version, "ok").inc()
+            self.metrics.document_latency.labels(task, version).observe(time.perf_counter() - started)
+            return ClassifyResult(**common, output=output, latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                                  prompt_tokens=0, completion_tokens=0)
+        if labels is not None:
+            schema = pin_labels(schema, labels)
+        prompt = prompt_token_ids(self.tools.tokenizer(), build_prompt(route.prompt, body, document.system_prompt))
         try:
             completion = await self.client.complete(route.served_name, prompt, schema, self.options.max_tokens)
         except EngineRejected as exc:

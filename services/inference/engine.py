@@ -168,8 +168,9 @@ class EngineClient:
         except httpx.HTTPError:
             return False
 
-    async def complete(self, model: str, prompt: str, schema: dict[str, Any], max_tokens: int) -> Completion:
-        """Greedy completion constrained to `schema` (vLLM's structured outputs)."""
+    async def complete(self, model: str, prompt: str | list[int], schema: dict[str, Any], max_tokens: int) -> Completion:
+        """Greedy completion constrained to `schema` (vLLM's structured outputs); `prompt` as text or as
+        token ids (what the service sends: the ids the student was trained on)."""
         body = {"model": model, "prompt": prompt, "max_tokens": max_tokens, "temperature": 0.0,
                 "response_format": {"type": "json_schema",
                                     "json_schema": {"name": "task_output", "schema": schema, "strict": True}}}

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from typing import Any
+
 from shared.errors import NotFound
 from shared.prompts import PromptSpec
 from shared.tasks import Task
@@ -30,6 +32,8 @@ class Route:
     served_name: str
     #: Adapter version, or None when the base model answers zero-shot.
     version: str | None
+    #: The student's label head (shared.label_head.LabelHead): its labels are pinned while decoding.
+    head: Any = None
     in_flight: int = 0
     retired: bool = False
     drained: asyncio.Event = field(default_factory=asyncio.Event)

@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from services.inference.base_tools import BaseModelTools
 from services.inference.engine import AdapterLoadFailed, EngineClient, ManagedVllmServer
 from services.inference.metrics import InferenceMetrics
 from services.inference.routing import Route, Router
@@ -33,7 +34,9 @@ from shared.adapters import AdapterManifest, AdapterRegistry, adapter_name
 from shared.base_models import BaseModelResolver
 from shared.db import utcnow
 from shared.logs import get_logger
-from shared.prompts import PromptSpec, prompt_spec_for
+from shared.embeddings import EMBEDDER
+from shared.label_head import HEAD_DIR, LabelHead
+from shared.prompts import PROMPT_TOKENS, PromptSpec, prompt_spec_for
 from shared.tasks import Task, TaskSpec
 
 log = get_logger("inference.supervisor")
@@ -75,11 +78,31 @@ def load_tasks_file(path: Path) -> list[Task]:
     return tasks
 
 
-def check_adapter_files(directory: Path, manifest: AdapterManifest, options: InferenceOptions) -> None:
-    """Refuse an adapter the engine would fail on or serve wrongly, before it reaches the engine."""
+def check_serving_config(manifest: AdapterManifest, options: InferenceOptions) -> None:
+    """Refuse an adapter validated on a base this replica does not serve: a student is only the student
+    its job validated on the same weights (a QLoRA adapter on a 16-bit base is another model)."""
     if manifest.base_model != options.base_model:
         raise AdapterLoadFailed(f"trained on base model '{manifest.base_model}', this replica serves "
                                 f"'{options.base_model}'")
+    serving = getattr(manifest, "serving", None) or {}
+    quantization = serving.get("quantization", "bitsandbytes" if manifest.method == "qlora" else "none")
+    if quantization != options.engine.quantization:
+        raise AdapterLoadFailed(
+            f"validated on a base with quantization '{quantization}', this replica serves quantization "
+            f"'{options.engine.quantization}': set engine.quantization to '{quantization}' or retrain with "
+            f"method {'lora' if quantization != 'none' else 'qlora'}")
+    tokens = serving.get("prompt_tokens")
+    if tokens is not None and tokens != PROMPT_TOKENS:
+        raise AdapterLoadFailed(f"prompt token format '{tokens}' is unknown to this version ({PROMPT_TOKENS})")
+    head = serving.get("label_head")
+    if head is not None and (head.get("embedder") or {}).get("name") != EMBEDDER:
+        raise AdapterLoadFailed(f"label head embedder {(head.get('embedder') or {}).get('name')!r} is unknown "
+                                f"to this version ({EMBEDDER})")
+
+
+def check_adapter_files(directory: Path, manifest: AdapterManifest, options: InferenceOptions) -> None:
+    """Refuse an adapter the engine would fail on or serve wrongly, before it reaches the engine."""
+    check_serving_config(manifest, options)
     config_file = directory / "adapter_config.json"
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
@@ -107,7 +130,7 @@ def check_adapter_files(directory: Path, manifest: AdapterManifest, options: Inf
 class ServingSupervisor:
     def __init__(self, options: InferenceOptions, registry: AdapterRegistry, resolver: BaseModelResolver,
                  router: Router, client: EngineClient, server: ManagedVllmServer | None, metrics: InferenceMetrics,
-                 work_dir: Path) -> None:
+                 work_dir: Path, tools: BaseModelTools | None = None) -> None:
         self.options = options
         self.registry = registry
         self.resolver = resolver
@@ -115,6 +138,7 @@ class ServingSupervisor:
         self.client = client
         self.server = server
         self.metrics = metrics
+        self.tools = tools or BaseModelTools()
         self.adapter_dir = work_dir / "adapters"
         self.engine_ready = False
         self.synced = False
@@ -161,6 +185,9 @@ class ServingSupervisor:
     # --- engine -----------------------------------------------------------------------------------
     async def _ensure_engine(self) -> None:
         if self.server is None:  # external engine: follow its health
+            if self._model_dir is None:  # its tokenizer and embedder are still ours
+                self._model_dir = await asyncio.to_thread(self.resolver.resolve, self.options.base_model)
+                self.tools.set_model_dir(self._model_dir)
             healthy = await self.client.healthy()
             if not healthy and self.engine_ready:
                 log.warning("engine_unhealthy")
@@ -178,6 +205,7 @@ class ServingSupervisor:
             self.loaded.clear()
         if self._model_dir is None:
             self._model_dir = await asyncio.to_thread(self.resolver.resolve, self.options.base_model)
+            self.tools.set_model_dir(self._model_dir)
         if not self.server.running():
             self.server.start(self._model_dir)
         deadline = time.monotonic() + self.options.engine.startup_timeout_s
@@ -225,8 +253,11 @@ class ServingSupervisor:
         name = adapter_name(task, promoted)
         try:
             manifest, directory = await asyncio.to_thread(self._fetch, task, promoted)
+            head = None
+            if (getattr(manifest, "serving", None) or {}).get("label_head") is not None:
+                head = await asyncio.to_thread(self._load_head, directory)
             route = Route(task=Task.model_validate(manifest.task_spec), prompt=PromptSpec.model_validate(manifest.prompt),
-                          served_name=name, version=promoted)
+                          served_name=name, version=promoted, head=head)
             if name not in self.loaded:
                 await self.client.load_adapter(name, directory)
                 self.loaded.add(name)
@@ -276,6 +307,18 @@ class ServingSupervisor:
         manifest = AdapterManifest.model_validate_json((target / "manifest.json").read_text(encoding="utf-8"))
         check_adapter_files(target, manifest, self.options)
         return manifest, target
+
+    def _load_head(self, directory: Path) -> LabelHead:
+        """The version's label head, with the embedder it needs loaded (so the first request is not slow)."""
+        try:
+            head = LabelHead.load(directory / HEAD_DIR)
+        except ValueError as exc:
+            raise AdapterLoadFailed(str(exc)) from None
+        if self._model_dir is None:
+            raise AdapterLoadFailed("the base model is not resolved yet")
+        self.tools.set_model_dir(self._model_dir)
+        self.tools.embedder()
+        return head
 
     async def _drain_and_unload(self, old: Route) -> None:
         try:

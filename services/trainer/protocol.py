@@ -93,7 +93,14 @@ class CreateTrainingJob(_Strict):
     base_model: str = Field(min_length=1, max_length=1024,
                             description="A name under base-models/ (GET /v1/base-models) or a local path under "
                                         "a configured model root.")
-    method: Literal["qlora", "lora"] = "qlora"
+    method: Literal["qlora", "lora"] = Field(
+        default="lora", description="lora (default): LoRA on the 16/32-bit base the inference service serves, so "
+                                    "the validated student is the served one. qlora: the 4-bit base (less memory "
+                                    "for large bases); serve it with engine.quantization=bitsandbytes.")
+    label_head: bool = Field(
+        default=True, description="Label fields come from a classifier on the base model's document embeddings "
+                                  "and TF-IDF features (fitted with the adapter, cross-validated); the generative "
+                                  "student writes the other fields. false: the student decodes labels itself.")
     hyperparameters: HyperparametersSpec = HyperparametersSpec()
     validation: ValidationSpec = ValidationSpec()
     instruction_mode: Literal["compact", "full"] = Field(

@@ -26,11 +26,13 @@ from shared.db import create_db_engine, init_db
 from shared.errors import Conflict
 from shared.jobstore import TERMINAL_STATES, JobState, JobStore
 from shared.logs import configure_logging, get_logger
-from shared.prompts import PromptSpec
+from shared.label_head import HEAD_DIR
+from shared.prompts import PROMPT_TOKENS, PromptSpec
 from shared.storage import ObjectStore, create_object_store
 from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 from shared.tasks import Task
 from services.trainer.base_models import BaseModelResolver
+from services.trainer.baselines import baseline_scores, beats_majority
 from services.trainer.datasets import load_snapshot
 from services.trainer.settings import TrainerSettings
 
@@ -129,8 +131,8 @@ class JobCallback(TrainerCallback):
 
 def summary(metrics: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of a validation run (for events and metrics)."""
-    return {k: metrics.get(k) for k in ("n", "decoding", "json_valid_rate", "schema_valid_rate", "agreement",
-                                        "macro_f1")}
+    return {k: metrics[k] for k in ("n", "decoding", "labels_from", "json_valid_rate", "schema_valid_rate",
+                                    "agreement", "agreement_ci95", "macro_f1") if k in metrics}
 
 
 @dataclass
@@ -210,7 +212,8 @@ class TrainingRun:
         self.ctx.store.add_event(self.job_id, "checkpoint.restored", {"step": steps[-1]})
 
     def _train_and_publish(self, spec: dict[str, Any], task: Task, prompt: PromptSpec) -> AdapterManifest | None:
-        from services.trainer.training import Hyperparameters, evaluate, train
+        from services.trainer.label_heads import fit_head
+        from services.trainer.training import Hyperparameters, default_compute_dtype, evaluate, train
 
         store, objects = self.ctx.store, self.ctx.objects
         hp_spec = dict(spec["hyperparameters"])
@@ -240,17 +243,34 @@ class TrainingRun:
         store.add_event(self.job_id, "train.finished", {
             "step": result.global_step, "train_loss": round(result.train_loss, 5),
             "runtime_s": round(result.runtime_s, 1), "resumed_from_step": result.resumed_from})
+        fitted = None
+        if spec.get("label_head", True):
+            fitted = fit_head(base, task, train_records, validation, hp.seed)
+        if fitted is not None:
+            fitted.head.save(result.adapter_dir / HEAD_DIR)
+            store.add_event(self.job_id, "label_head.fitted", {
+                name: {"tfidf_weight": f["tfidf_weight"], "embedding_weight": f["embedding_weight"], "cv": f["cv"]}
+                for name, f in fitted.head.summary()["fields"].items()})
         metrics: dict[str, Any] = {}
         if validation:
-            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, **eval_options)
-            store.add_event(self.job_id, "eval", {"step": result.global_step, "final": True, **summary(metrics)})
+            pinned = fitted.validation_labels if fitted is not None and eval_options["decoding"] == "constrained" \
+                else None
+            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, pinned=pinned,
+                               **eval_options)
+            metrics["baselines"] = baseline_scores(task, train_records, validation)
+            store.add_event(self.job_id, "eval", {"step": result.global_step, "final": True, **summary(metrics),
+                                                  "baselines": {k: summary(v) for k, v in
+                                                                metrics["baselines"].items()}})
         training = {"job_id": self.job_id, "global_step": result.global_step, "train_loss": round(result.train_loss, 5),
                     "runtime_s": round(result.runtime_s, 1), "tokens_seen": result.tokens_seen,
                     "tokens_per_second": round(result.tokens_seen / result.runtime_s, 1) if result.runtime_s else None,
                     "resumed_from_step": result.resumed_from}
+        serving = {"quantization": "bitsandbytes" if spec["method"] == "qlora" else "none",
+                   "dtype": str(default_compute_dtype()).removeprefix("torch."), "prompt_tokens": PROMPT_TOKENS,
+                   "label_head": fitted.head.summary() if fitted is not None else None}
         manifest = {"base_model": spec["base_model"], "method": spec["method"], "task_spec": task.model_dump(),
                     "prompt": prompt.model_dump(), "hyperparameters": spec["hyperparameters"],
-                    "dataset": spec["dataset"], "metrics": metrics, "training": training}
+                    "dataset": spec["dataset"], "metrics": metrics, "training": training, "serving": serving}
         published = self.ctx.registry.publish(task.name, result.adapter_dir, manifest,
                                               holder=f"training-job:{self.job_id}")
         store.add_event(self.job_id, "published", {"task": task.name, "version": published.version,
@@ -263,6 +283,13 @@ class TrainingRun:
         if policy == "never":
             return adapter
         actor = f"training-job:{self.job_id}"
+        if policy == "if_better":
+            better, reason = beats_majority(published.metrics)
+            if not better:
+                self.ctx.store.add_event(self.job_id, "promotion.refused", {"version": published.version,
+                                                                             "reason": reason})
+                adapter["promotion_refused"] = reason
+                return adapter
         try:
             state = self.ctx.registry.promote(task, published.version, actor, force=policy == "always")
         except Conflict as exc:

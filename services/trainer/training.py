@@ -21,10 +21,11 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfi
                           PreTrainedTokenizerBase, Trainer, TrainerCallback, TrainingArguments)
 from transformers.trainer_utils import get_last_checkpoint
 
-from shared.prompts import PromptSpec, answer_fields, build_completion, build_prompt, json_separators
+from shared.prompts import (PromptSpec, answer_fields, build_completion, build_prompt, json_separators,
+                            prompt_token_ids)
 from shared.records import Record
 from shared.scoring import score_outputs
-from shared.structured_output import DEFAULT_MAX_STRING_CHARS, XGRAMMAR_JSON_OPTIONS, decoding_schema
+from shared.structured_output import DEFAULT_MAX_STRING_CHARS, XGRAMMAR_JSON_OPTIONS, decoding_schema, pin_labels
 from shared.tasks import Task
 
 Method = Literal["qlora", "lora"]
@@ -79,10 +80,7 @@ def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, toke
             continue
         validated = task.validate_output(record.teacher_output)
         output = {name: validated[name] for name in answer_fields(task, spec) if name in validated}
-        prompt_ids = tokenizer(build_prompt(spec, record.user_prompt, record.system_prompt),
-                               add_special_tokens=False)["input_ids"]
-        if tokenizer.bos_token_id is not None:
-            prompt_ids = [tokenizer.bos_token_id, *prompt_ids]
+        prompt_ids = prompt_token_ids(tokenizer, build_prompt(spec, record.user_prompt, record.system_prompt))
         completion = build_completion(output, spec.template)
         encoded = tokenizer(completion, add_special_tokens=False, return_offsets_mapping=label_loss_weight != 1.0)
         completion_ids = [*encoded["input_ids"], tokenizer.eos_token_id]
@@ -278,8 +276,7 @@ def generate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompts
     try:
         for start in range(0, len(prompts), batch_size):
             chunk = list(prompts[start:start + batch_size])
-            ids = [([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else [])
-                   + tokenizer(p, add_special_tokens=False)["input_ids"] for p in chunk]
+            ids = [prompt_token_ids(tokenizer, p) for p in chunk]
             enc = tokenizer.pad({"input_ids": ids}, return_tensors="pt")
             enc = {k: v.to(model.device) for k, v in enc.items()}
             extra: dict[str, Any] = {}
@@ -314,20 +311,43 @@ Decoding = Literal["constrained", "free"]
 
 def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task, records: Sequence[Record],
              spec: PromptSpec, max_new_tokens: int = 256, batch_size: int = 8, decoding: Decoding = "constrained",
-             max_string_chars: int = DEFAULT_MAX_STRING_CHARS) -> dict[str, Any]:
+             max_string_chars: int = DEFAULT_MAX_STRING_CHARS,
+             pinned: Sequence[dict[str, str]] | None = None) -> dict[str, Any]:
     """Generate for held-out records and score against their teacher outputs (shared.scoring): the
     figures stored in the adapter manifest and compared by the registry's if-better gate.
 
     `constrained` (default) decodes under the task schema as the inference service does, so the scores are
     the ones users get; `free` is plain greedy decoding (how well the student keeps the format on its own).
+    `pinned` (constrained only): per record, the label head's labels; each is the only value its field
+    may take, exactly as the inference service serves a student with a label head. When every answer
+    field is pinned, the answer is the labels alone and no token is generated (as served).
     """
     prompts = [build_prompt(spec, r.user_prompt, r.system_prompt) for r in records]
-    schema = (decoding_schema(task.output_schema, max_string_chars, answer_fields(task, spec))
-              if decoding == "constrained" else None)
-    generations = generate(model, tokenizer, prompts, max_new_tokens, batch_size, schema=schema)
     references = [r.teacher_output or {} for r in records]
+    if decoding != "constrained":
+        metrics = score_outputs(task, references, generate(model, tokenizer, prompts, max_new_tokens, batch_size))
+        metrics["decoding"] = decoding
+        return metrics
+    fields = answer_fields(task, spec)
+    schema = decoding_schema(task.output_schema, max_string_chars, fields)
+    if pinned is None:
+        generations = generate(model, tokenizer, prompts, max_new_tokens, batch_size, schema=schema)
+    else:
+        generations = [""] * len(records)
+        groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+        for index, labels in enumerate(pinned):
+            groups.setdefault(tuple(sorted(labels.items())), []).append(index)
+        for key, indices in groups.items():
+            labels = dict(key)
+            if set(fields) <= set(labels):
+                texts = [build_completion({name: labels[name] for name in fields}, spec.template)] * len(indices)
+            else:
+                texts = generate(model, tokenizer, [prompts[i] for i in indices], max_new_tokens, batch_size,
+                                 schema=pin_labels(schema, labels))
+            for i, text in zip(indices, texts):
+                generations[i] = text
     metrics = score_outputs(task, references, generations)
     metrics["decoding"] = decoding
-    if decoding == "constrained":
-        metrics["max_string_chars"] = max_string_chars
+    metrics["max_string_chars"] = max_string_chars
+    metrics["labels_from"] = "label_head" if pinned is not None else "decoding"
     return metrics

@@ -21,6 +21,7 @@ from services.platform import SERVICE_ORDER, Platform, local_admin_key
 from shared.base_models import upload_base_model
 from shared.prompts import build_prompt, prompt_spec_for
 from shared.storage import S3ObjectStore
+from shared.records import parse_records
 from shared.tasks import Task
 from tests.fakes.teacher_server import FakeTeacher, serve_fake_teacher
 from tests.servers import S3Server, free_port
@@ -139,9 +140,10 @@ def test_method_end_to_end_keeps_pii_inside(platform: tuple[Platform, str, S3Obj
 
     with _client(launcher, key, "trainer") as trainer:
         training = trainer.post("/v1/training-jobs", json={
-            "dataset": {"labeling_job_id": job["id"]}, "base_model": "tiny-llama", "method": "qlora",
+            "dataset": {"labeling_job_id": job["id"]}, "base_model": "tiny-llama",
+            # validated under the inference service's own bounds (max_tokens 300, max_string_chars 40)
             "hyperparameters": {"r": 8, "alpha": 16, "max_steps": 6, "batch_size": 4, "learning_rate": 1e-3,
-                                "eval_max_new_tokens": 48},
+                                "eval_max_new_tokens": 300, "eval_max_string_chars": 40},
             "validation": {"fraction": 0.25}, "promote": "never"})
         assert training.status_code == 201, training.text
         training = _wait(trainer, f"/v1/training-jobs/{training.json()['id']}", "status",
@@ -168,6 +170,18 @@ def test_method_end_to_end_keeps_pii_inside(platform: tuple[Platform, str, S3Obj
     for result in body["results"]:
         assert result["error"] is None, result
         assert task.validate_output(result["output"]) == result["output"]
+
+    # --- parity: the served student is the validated one ---------------------------------------------
+    # the job's own validation records, classified through the API, agree with the teacher as the job said
+    assert training["metrics"]["labels_from"] == "label_head" and "tfidf_logreg" in training["metrics"]["baselines"]
+    validation = parse_records(objects.get_bytes(training["dataset"]["validation"]["uri"]))
+    with _client(launcher, key, "inference") as inference:
+        served = inference.post("/v1/classify", json={"task": "severity", "documents": [
+            {"id": str(i), "user_prompt": r.user_prompt} for i, r in enumerate(validation)]}).json()["results"]
+    agreement = sum(s["output"] is not None and s["output"]["severity_level"] == r.teacher_output["severity_level"]
+                    for s, r in zip(served, validation)) / len(validation)
+    assert abs(agreement - training["metrics"]["agreement"]) <= max(0.05, 1 / len(validation)), \
+        (agreement, training["metrics"]["agreement"])
 
     # --- the privacy promise -------------------------------------------------------------------------
     sent = json.dumps(fake_teacher.bodies(), ensure_ascii=False)

@@ -45,7 +45,7 @@ def test_qlora_job_publishes_a_versioned_adapter_to_s3_and_promotes_it(trainer: 
     trainer.objects.put_bytes("uploads/severity.jsonl", jsonl(labeled_records(20)))
     body = {"task": {"name": "severity", "structure_example": STRUCTURE, "instruction": TASK.instruction},
             "dataset": {"uri": "uploads/severity.jsonl"}, "base_model": "tiny-llama", "method": "qlora",
-            "hyperparameters": TINY_HP, "validation": {"fraction": 0.2}}
+            "hyperparameters": TINY_HP, "validation": {"fraction": 0.2}, "promote": "always"}
     response = create(trainer, body)
     assert response.status_code == 201, response.text
     created = response.json()
@@ -88,6 +88,24 @@ def test_qlora_job_publishes_a_versioned_adapter_to_s3_and_promotes_it(trainer: 
     assert manifest.prompt.instruction_mode == "compact" and "severity_level" in manifest.prompt.instruction
     assert manifest.hyperparameters["r"] == 4 and manifest.training["job_id"] == job["id"]
     assert len(manifest.dataset["train"]["sha256"]) == 64 and manifest.metrics == job["metrics"]
+    # how it must be served, and the label head it was validated with
+    assert manifest.serving["quantization"] == "bitsandbytes" and manifest.serving["prompt_tokens"] == "bos+text-v1"
+    assert manifest.serving["label_head"]["fields"]["severity_level"]["classes"] == ["ALTA", "BAIXA", "MEDIA"]
+    assert (tmp_path / "adapter" / "label_head" / "head.npz").is_file()
+    assert job["metrics"]["labels_from"] == "label_head"
+    assert set(job["metrics"]["baselines"]) == {"majority", "tfidf_logreg"}
+    assert job["metrics"]["baselines"]["majority"]["agreement_ci95"][0] <= job["metrics"]["baselines"]["majority"]["agreement"]
+
+
+def test_if_better_refuses_a_student_that_does_not_beat_the_majority_class(trainer: Trainer) -> None:
+    # the tiny random student cannot finish its JSON in 16 tokens: every validation answer is unusable
+    trainer.objects.put_bytes("uploads/weak.jsonl", jsonl(labeled_records(20)))
+    body = {"task": {"name": "weak", "structure_example": STRUCTURE}, "dataset": {"uri": "uploads/weak.jsonl"},
+            "base_model": "tiny-llama", "hyperparameters": {**TINY_HP, "eval_steps": None}}
+    job = trainer.wait(create(trainer, body).json()["id"])
+    assert job["status"] == "succeeded" and job["method"] == "lora", job
+    assert not job["adapter"]["promoted"]
+    assert "does not beat the majority-class baseline" in job["adapter"]["promotion_refused"]
 
 
 def test_lora_job_from_a_labeling_jobs_dataset_takes_the_task_from_it(trainer: Trainer) -> None:

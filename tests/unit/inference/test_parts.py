@@ -140,6 +140,28 @@ def test_check_adapter_files_refuses_what_the_engine_would_fail_on(tmp_path: Pat
         check_adapter_files(tmp_path, _manifest(), options)
 
 
+def test_serving_config_must_be_the_one_the_job_validated() -> None:
+    from services.inference.supervisor import check_serving_config
+
+    plain = InferenceOptions(base_model="tiny")
+    four_bit = InferenceOptions(base_model="tiny", engine=EngineOptions(quantization="bitsandbytes"))
+    check_serving_config(_manifest(), plain)
+    qlora = _manifest().model_copy(update={"method": "qlora"})
+    with pytest.raises(AdapterLoadFailed, match="quantization 'bitsandbytes'.*retrain with method lora"):
+        check_serving_config(qlora, plain)  # an old manifest: QLoRA was validated on the 4-bit base
+    check_serving_config(qlora, four_bit)
+    recorded = AdapterManifest.model_validate({**_manifest().model_dump(), "serving": {"quantization": "none"}})
+    with pytest.raises(AdapterLoadFailed, match="quantization 'none'"):
+        check_serving_config(recorded, four_bit)
+    other_tokens = AdapterManifest.model_validate({**_manifest().model_dump(), "serving": {"prompt_tokens": "x"}})
+    with pytest.raises(AdapterLoadFailed, match="prompt token format"):
+        check_serving_config(other_tokens, plain)
+    other_head = AdapterManifest.model_validate({**_manifest().model_dump(),
+                                                 "serving": {"label_head": {"embedder": {"name": "other"}}}})
+    with pytest.raises(AdapterLoadFailed, match="embedder 'other'"):
+        check_serving_config(other_head, plain)
+
+
 def test_tasks_file_names_the_bad_entry(tmp_path: Path) -> None:
     good = tmp_path / "tasks.yaml"
     good.write_text("- name: triage\n  instruction: Diga se é urgente.\n  structure_example: {urgent: SIM|NAO}\n",
