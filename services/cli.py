@@ -86,7 +86,7 @@ def up(
 def demo(
     data_dir: Annotated[Path, typer.Option(help="Data directory of the demo platform.")] = Path(".llm4gov/demo"),
     documents: Annotated[int, typer.Option(min=8, max=2000, help="Documents to label and train on.")] = 60,
-    new_documents: Annotated[int, typer.Option(min=1, max=64, help="New documents to classify at the end.")] = 8,
+    new_documents: Annotated[int, typer.Option(min=1, max=64, help="New documents to classify at the end.")] = 20,
     epochs: Annotated[float, typer.Option(min=0.1, max=20, help="Training epochs.")] = 3.0,
     learning_rate: Annotated[float, typer.Option(min=1e-6, max=1e-2, help="Training learning rate.")] = 3e-4,
     answer_order: Annotated[str, typer.Option(help="schema | labels_last: the student writes its label "

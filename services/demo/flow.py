@@ -1,4 +1,4 @@
-"""The demo flow: generate -> anonymize -> teacher labels -> QLoRA student -> promote -> classify.
+"""The demo flow: generate -> anonymize -> teacher labels -> LoRA student + label head -> promote -> classify.
 
 Everything goes through the services' HTTP APIs, exactly as an agency's systems would call them; the
 demo only starts the platform (`services.platform`) and, when no real teacher is configured, the
@@ -23,6 +23,10 @@ from tqdm import tqdm
 from services.demo.documents import DemoDocument, generate
 from services.demo.teacher import MODEL_ID as DEMO_TEACHER_MODEL
 from services.demo.teacher import create_demo_teacher_app
+from shared.baselines import baseline_scores
+from shared.records import Record, parse_records
+from shared.scoring import wilson_interval
+from shared.tasks import TaskSpec
 from services.platform import STUDENT_BASE_MODEL, Platform, ensure_student_base_model, local_admin_key
 
 TASK = {"name": "severity",
@@ -36,7 +40,7 @@ DEMO_TEACHER_KEY_ENV = "LLM4GOV_TEACHER_API_KEY"
 class DemoOptions:
     data_dir: Path
     documents: int = 60
-    new_documents: int = 8
+    new_documents: int = 20
     epochs: float = 3.0
     learning_rate: float = 3e-4
     answer_order: str = "schema"
@@ -164,26 +168,14 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
         say("   !! OPENAI_API_KEY (and OPENAI_MODEL) to label with a real teacher LLM.")
     else:
         say(f"   teacher: {teacher.spec['model']} at {teacher.spec['base_url']}")
-    records = [{"id": d.document_id, "system_prompt": TASK["instruction"],
-                "user_prompt": {"document_id": d.document_id, "texto": d.text}} for d in train_docs]
-    job = api.call("teacher", "POST", "/v1/labeling-jobs", json={
-        "task": TASK, "dataset": {"records": records}, "teacher": teacher.spec,
-        "execution": {"concurrency": 8}})
-    with tqdm(total=len(records), desc="   labeling", unit="doc") as bar:
-        while job["state"] not in ("succeeded", "failed", "cancelled", "paused"):
-            time.sleep(0.5)
-            job = api.call("teacher", "GET", f"/v1/labeling-jobs/{job['id']}")
-            bar.n = job["progress"]["done"] + job["progress"]["failed"]
-            bar.refresh()
-    if job["state"] != "succeeded":
-        raise RuntimeError(f"labeling job {job['id']} ended {job['state']}: {job.get('reason')}")
+    job = _label(api, train_docs, teacher, "labeling")
     say(f"   labeled {job['progress']['done']} documents (job {job['id']}); PII was replaced before any left")
 
-    say(f"== 4. QLoRA training of a {options.base_model} student on CPU")
+    say(f"== 4. LoRA training of a {options.base_model} student on CPU (and its label head)")
     training = api.call("trainer", "POST", "/v1/training-jobs", json={
-        "dataset": {"labeling_job_id": job["id"]}, "base_model": options.base_model, "method": "qlora",
-        "hyperparameters": {"r": 16, "alpha": 32, "epochs": options.epochs, "learning_rate": options.learning_rate, "batch_size": 4,
-                            "eval_max_new_tokens": 160},
+        "dataset": {"labeling_job_id": job["id"]}, "base_model": options.base_model,
+        "hyperparameters": {"r": 16, "alpha": 32, "epochs": options.epochs, "learning_rate": options.learning_rate,
+                            "batch_size": 4},
         "validation": {"fraction": 0.2}, "answer_order": options.answer_order, "promote": "never"})
     with tqdm(desc="   training", unit="step") as bar:
         while training["status"] not in ("succeeded", "failed", "cancelled"):
@@ -199,8 +191,11 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
         raise RuntimeError(f"training job {training['id']} {training['status']}: {training.get('error')}")
     version = str(training["adapter"]["version"])
     metrics = training["metrics"] or {}
-    say(f"   published {training['fine_tuned_model']}; validation: agreement {metrics.get('agreement')}, "
-        f"macro-F1 {metrics.get('macro_f1')}, schema-valid {metrics.get('schema_valid_rate')}")
+    baselines = metrics.get("baselines") or {}
+    say(f"   published {training['fine_tuned_model']}; validation ({metrics.get('n')} records): agreement "
+        f"{metrics.get('agreement')} (95% CI {metrics.get('agreement_ci95')}), macro-F1 {metrics.get('macro_f1')}, "
+        f"schema-valid {metrics.get('schema_valid_rate')}; baselines: majority "
+        f"{(baselines.get('majority') or {}).get('agreement')}, TF-IDF {(baselines.get('tfidf_logreg') or {}).get('agreement')}")
 
     say("== 5. Promote")
     api.call("trainer", "POST", "/v1/adapters/severity/promote", json={"version": version, "force": True})
@@ -219,33 +214,72 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
         "task": "severity", "anonymize": True,
         "documents": [{"id": d.document_id, "user_prompt": {"document_id": d.document_id, "texto": d.text}}
                       for d in new_docs]})
-    return _report(new_docs, result, metrics, teacher)
+    say("== 7. The teacher labels the new documents too, for scoring only (the student never sees them)")
+    reference = _label(api, new_docs, teacher, "scoring labels")
+    return _report(new_docs, result, metrics, teacher, _results(api, job["id"]), _results(api, reference["id"]))
 
 
-def _report(docs: list[DemoDocument], result: dict[str, Any], metrics: dict[str, Any],
-            teacher: Teacher) -> dict[str, Any]:
+def _label(api: Api, docs: list[DemoDocument], teacher: Teacher, what: str) -> dict[str, Any]:
+    """A labeling job over `docs`, waited for; raises unless it succeeded."""
+    records = [{"id": d.document_id, "system_prompt": TASK["instruction"],
+                "user_prompt": {"document_id": d.document_id, "texto": d.text}} for d in docs]
+    job = api.call("teacher", "POST", "/v1/labeling-jobs", json={
+        "task": TASK, "dataset": {"records": records}, "teacher": teacher.spec, "execution": {"concurrency": 8}})
+    with tqdm(total=len(records), desc=f"   {what}", unit="doc") as bar:
+        while job["state"] not in ("succeeded", "failed", "cancelled", "paused"):
+            time.sleep(0.5)
+            job = api.call("teacher", "GET", f"/v1/labeling-jobs/{job['id']}")
+            bar.n = job["progress"]["done"] + job["progress"]["failed"]
+            bar.refresh()
+    if job["state"] != "succeeded":
+        raise RuntimeError(f"labeling job {job['id']} ended {job['state']}: {job.get('reason')}")
+    return job
+
+
+def _results(api: Api, job_id: str) -> list[Record]:
+    response = api.clients["teacher"].get(f"/v1/labeling-jobs/{job_id}/results")
+    response.raise_for_status()
+    return parse_records(response.content)
+
+
+def _report(docs: list[DemoDocument], result: dict[str, Any], metrics: dict[str, Any], teacher: Teacher,
+            train: list[Record], reference: list[Record]) -> dict[str, Any]:
+    """The served student's agreement with the teacher on the new documents, next to the majority-class and
+    TF-IDF baselines fitted on the same teacher labels the student learned from."""
     from services.demo.teacher import severity_of
 
     truth = {d.document_id: d for d in docs}
+    teacher_label = {r.id: (r.teacher_output or {}).get("severity_level") for r in reference}
     rows = []
     for item in result["results"]:
         doc = truth[item["id"]]
         label = (item.get("output") or {}).get("severity_level") or f"error: {item['error']['code']}"
-        rows.append((item["id"], doc.severity, severity_of(doc.text)[0] if teacher.is_demo else "-", label,
+        rows.append((item["id"], doc.severity, teacher_label.get(item["id"]) or "-", label,
                      f"{item.get('latency_ms') or 0:.0f}"))
-    header = ("document", "generated as", "demo-teacher rule" if teacher.is_demo else "-", "student", "ms")
+    header = ("document", "generated as", "teacher", "student", "ms")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     say()
     say("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     for row in rows:
         say("  ".join(str(c).ljust(w) for c, w in zip(row, widths)))
     valid = sum(1 for r in result["results"] if r.get("output") is not None)
-    matches = sum(1 for r in result["results"]
-                  if (r.get("output") or {}).get("severity_level") == truth[r["id"]].severity)
+    scored = [r for r in result["results"] if teacher_label.get(r["id"])]
+    agree = sum(1 for r in scored if (r.get("output") or {}).get("severity_level") == teacher_label[r["id"]])
+    task = TaskSpec.model_validate(TASK).to_task()
+    baselines = baseline_scores(task, train, [r for r in reference if r.teacher_output]) if scored else {}
+    student = round(agree / len(scored), 4) if scored else None
+    low, high = wilson_interval(agree, len(scored))
     say()
-    say(f"Student severity@{result['adapter_version']} on the new documents: {valid}/{len(rows)} schema-valid "
-        f"outputs, {matches}/{len(rows)} match the generator's severity.")
+    say(f"Student severity@{result['adapter_version']} on {len(rows)} new documents: {valid}/{len(rows)} schema-valid; "
+        f"agrees with the teacher on {agree}/{len(scored)} = {student} (95% CI {low}-{high})")
+    if baselines:
+        say(f"   baselines fitted on the same {len(train)} teacher labels: majority class "
+            f"{baselines['majority']['agreement']}, TF-IDF + logistic regression {baselines['tfidf_logreg']['agreement']}")
+    if teacher.is_demo:
+        say("   (teacher = the built-in keyword-rule demo teacher; " +
+            f"{sum(1 for d in docs if severity_of(d.text)[0] == d.severity)}/{len(docs)} of its labels match the generator's)")
     say(f"Validation (held-out 20% of the teacher's labels): agreement {metrics.get('agreement')}, "
         f"macro-F1 {metrics.get('macro_f1')}, JSON valid {metrics.get('json_valid_rate')}.")
-    return {"adapter_version": result["adapter_version"], "schema_valid": valid, "matches": matches,
-            "documents": len(rows), "validation": metrics}
+    return {"adapter_version": result["adapter_version"], "schema_valid": valid, "agreement": student,
+            "agreement_ci95": [low, high], "documents": len(rows),
+            "baselines": {k: v["agreement"] for k, v in baselines.items()}, "validation": metrics}

@@ -32,7 +32,7 @@ from shared.storage import ObjectStore, create_object_store
 from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 from shared.tasks import Task
 from services.trainer.base_models import BaseModelResolver
-from services.trainer.baselines import baseline_scores, beats_majority
+from shared.baselines import baseline_scores, beats_majority
 from services.trainer.datasets import load_snapshot
 from services.trainer.settings import TrainerSettings
 

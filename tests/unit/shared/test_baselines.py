@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from services.trainer.baselines import baseline_scores, beats_majority  # noqa: E402
+from shared.baselines import baseline_scores, beats_majority  # noqa: E402
 from shared.records import Record  # noqa: E402
 from shared.tasks import Task  # noqa: E402
 
