@@ -194,15 +194,23 @@ def run_ours(cfg: dict[str, Any], mode: str) -> dict[str, Any]:
                          batch_size=cfg["batch_size"], seed=cfg["seed"], save_steps=10_000,
                          label_loss_weight=cfg.get("label_loss_weight", 1.0))
     clock = _cpu_clock()
-    result = train(cfg["model"], task, train_records, spec, hp, Path(cfg["out"]), method="qlora", resume=False,
+    method = cfg.get("method", "lora")
+    result = train(cfg["model"], task, train_records, spec, hp, Path(cfg["out"]), method=method, resume=False,
                    callbacks=[clock])
+    pinned = None
+    if cfg.get("label_head", True):  # the training job's default: label fields from the label head
+        from services.trainer.label_heads import fit_head
+
+        fitted = fit_head(Path(cfg["model"]), task, train_records, held_out, cfg["seed"])
+        pinned = fitted.validation_labels if fitted is not None else None
     tokenizer = load_tokenizer(cfg["model"])
     tokens_per_epoch = sum(len(x["input_ids"]) for x in build_examples(task, train_records, spec, tokenizer,
                                                                         hp.max_seq_length))
-    model = PeftModel.from_pretrained(load_base_model(cfg["model"], "qlora"), str(result.adapter_dir))
+    model = PeftModel.from_pretrained(load_base_model(cfg["model"], method), str(result.adapter_dir))
     started = time.perf_counter()
     # as served: decoded under the task schema (xgrammar, the inference service's engine and settings)
-    metrics = evaluate(model, tokenizer, task, held_out, spec, max_new_tokens=cfg["max_new_tokens"], batch_size=8)
+    metrics = evaluate(model, tokenizer, task, held_out, spec, max_new_tokens=cfg["max_new_tokens"], batch_size=8,
+                       pinned=pinned)
     eval_seconds = time.perf_counter() - started
     # diagnostic: plain greedy decoding, the JSON parsed afterwards (how the peer is scored)
     metrics_free = evaluate(model, tokenizer, task, held_out, spec, max_new_tokens=cfg["max_new_tokens"],
@@ -245,6 +253,10 @@ def main() -> None:
                         help="ours: weight of the label value tokens in the loss (training jobs' label_loss_weight)")
     parser.add_argument("--base-model", default=MODEL_NAME,
                         help="a packaged model (`llm4gov models import` names); the goals are set for SmolLM2-135M")
+    parser.add_argument("--method", choices=("lora", "qlora"), default="lora",
+                        help="ours: the training job's method (default lora, as the trainer's default)")
+    parser.add_argument("--no-label-head", action="store_true",
+                        help="ours: labels decoded by the generative student instead of the label head")
     parser.add_argument("--max-eval", type=int, default=20)
     parser.add_argument("--max-new-tokens", type=int, default=320)
     parser.add_argument("--run-arm", choices=ARMS, help=argparse.SUPPRESS)
@@ -271,7 +283,8 @@ def main() -> None:
                "max_steps": args.max_steps or None, "batch_size": args.batch_size,
                "learning_rate": args.learning_rate, "r": args.r, "alpha": args.alpha, "dropout": args.dropout,
                "seed": args.seed, "max_eval": args.max_eval, "max_new_tokens": args.max_new_tokens,
-               "label_loss_weight": args.label_loss_weight, "answer_order": args.answer_order}
+               "label_loss_weight": args.label_loss_weight, "answer_order": args.answer_order,
+               "method": args.method, "label_head": not args.no_label_head}
         print(f"== {arm} ...", file=sys.stderr, flush=True)
         started = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "bench.trainer", "--run-arm", arm, "--config", json.dumps(cfg)],

@@ -58,8 +58,10 @@ def classification_report(labels: Sequence[str], predicted: Sequence[str | None]
 
 
 def _parse_object(text: str) -> dict[str, Any] | None:
+    """The JSON object, read as the inference service reads it (`shared.structured_output.parse_output`:
+    raw control characters inside strings, which the grammar lets through, are accepted)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, strict=False)
     except (json.JSONDecodeError, TypeError):
         return None
     return value if isinstance(value, dict) else None

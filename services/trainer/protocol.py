@@ -41,6 +41,10 @@ class ValidationSpec(_Strict):
 
     fraction: float | None = Field(default=None, ge=0.0, le=0.5)
     dataset: DatasetSource | None = None
+    folds: int | None = Field(default=None, ge=2, le=20,
+                              description="Also score the label head by k-fold cross-validation over every labeled "
+                                          "record (training and validation): on small datasets a far steadier "
+                                          "figure than a split of a few records (metrics.cross_validation).")
 
     @model_validator(mode="after")
     def _at_most_one(self) -> "ValidationSpec":
@@ -122,6 +126,9 @@ class TrainingProgress(BaseModel):
     learning_rate: float | None = None
     tokens_per_second: float | None = None
     step_seconds: float | None = None
+    #: Loss and accuracy of the last step on the label fields' value tokens alone.
+    label_loss: float | None = None
+    label_accuracy: float | None = None
     resumed_from_step: int | None = None
 
 

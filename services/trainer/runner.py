@@ -107,7 +107,8 @@ class JobCallback(TrainerCallback):
         figures = {"step": state.global_step, "epoch": round(state.epoch or 0.0, 4), "loss": round(logs["loss"], 5),
                    "learning_rate": logs.get("learning_rate"),
                    "step_seconds": round(self._step_seconds, 3) if self._step_seconds else None,
-                   "tokens_per_second": round(self._tokens_per_s, 1) if self._tokens_per_s else None}
+                   "tokens_per_second": round(self._tokens_per_s, 1) if self._tokens_per_s else None,
+                   "label_loss": logs.get("label_loss"), "label_accuracy": logs.get("label_accuracy")}
         self.store.update_progress(self.job_id, **figures)
         self.store.add_event(self.job_id, "train.log", figures)
 
@@ -132,7 +133,7 @@ class JobCallback(TrainerCallback):
 def summary(metrics: dict[str, Any]) -> dict[str, Any]:
     """The headline figures of a validation run (for events and metrics)."""
     return {k: metrics[k] for k in ("n", "decoding", "labels_from", "json_valid_rate", "schema_valid_rate",
-                                    "agreement", "agreement_ci95", "macro_f1") if k in metrics}
+                                    "agreement", "agreement_ci95", "macro_f1", "label_tokens") if k in metrics}
 
 
 @dataclass
@@ -212,7 +213,6 @@ class TrainingRun:
         self.ctx.store.add_event(self.job_id, "checkpoint.restored", {"step": steps[-1]})
 
     def _train_and_publish(self, spec: dict[str, Any], task: Task, prompt: PromptSpec) -> AdapterManifest | None:
-        from services.trainer.label_heads import fit_head
         from services.trainer.training import Hyperparameters, default_compute_dtype, evaluate, train
 
         store, objects = self.ctx.store, self.ctx.objects
@@ -243,24 +243,8 @@ class TrainingRun:
         store.add_event(self.job_id, "train.finished", {
             "step": result.global_step, "train_loss": round(result.train_loss, 5),
             "runtime_s": round(result.runtime_s, 1), "resumed_from_step": result.resumed_from})
-        fitted = None
-        if spec.get("label_head", True):
-            fitted = fit_head(base, task, train_records, validation, hp.seed)
-        if fitted is not None:
-            fitted.head.save(result.adapter_dir / HEAD_DIR)
-            store.add_event(self.job_id, "label_head.fitted", {
-                name: {"tfidf_weight": f["tfidf_weight"], "embedding_weight": f["embedding_weight"], "cv": f["cv"]}
-                for name, f in fitted.head.summary()["fields"].items()})
-        metrics: dict[str, Any] = {}
-        if validation:
-            pinned = fitted.validation_labels if fitted is not None and eval_options["decoding"] == "constrained" \
-                else None
-            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, pinned=pinned,
-                               **eval_options)
-            metrics["baselines"] = baseline_scores(task, train_records, validation)
-            store.add_event(self.job_id, "eval", {"step": result.global_step, "final": True, **summary(metrics),
-                                                  "baselines": {k: summary(v) for k, v in
-                                                                metrics["baselines"].items()}})
+        fitted, metrics = self._fit_head_and_score(spec, task, prompt, hp, base, train_records, validation, result,
+                                                   eval_options)
         training = {"job_id": self.job_id, "global_step": result.global_step, "train_loss": round(result.train_loss, 5),
                     "runtime_s": round(result.runtime_s, 1), "tokens_seen": result.tokens_seen,
                     "tokens_per_second": round(result.tokens_seen / result.runtime_s, 1) if result.runtime_s else None,
@@ -276,6 +260,44 @@ class TrainingRun:
         store.add_event(self.job_id, "published", {"task": task.name, "version": published.version,
                                                    "adapter": adapter_name(task.name, published.version)})
         return published
+
+    def _fit_head_and_score(self, spec: dict[str, Any], task: Task, prompt: PromptSpec, hp: Any, base: Path,
+                            train_records: list[Any], validation: list[Any], result: Any,
+                            eval_options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """Fit the label head (saved into the adapter), then score the student as it will be served, its
+        label tokens, the baselines and (if asked) the head's k-fold cross-validation."""
+        from services.trainer.label_heads import fit_head
+        from services.trainer.training import evaluate, label_token_scores
+
+        store = self.ctx.store
+        fitted = None
+        if spec.get("label_head", True):
+            fitted = fit_head(base, task, train_records, validation, hp.seed, spec.get("cross_validation_folds"))
+        if fitted is not None:
+            fitted.head.save(result.adapter_dir / HEAD_DIR)
+            store.add_event(self.job_id, "label_head.fitted", {
+                name: {"tfidf_weight": f["tfidf_weight"], "embedding_weight": f["embedding_weight"], "cv": f["cv"]}
+                for name, f in fitted.head.summary()["fields"].items()})
+        metrics: dict[str, Any] = {}
+        if validation:
+            pinned = fitted.validation_labels if fitted is not None and eval_options["decoding"] == "constrained" \
+                else None
+            metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, pinned=pinned,
+                               **eval_options)
+            metrics["baselines"] = baseline_scores(task, train_records, validation)
+            # the generative student's own grip on the labels (teacher-forced), training sample and validation
+            metrics["label_tokens"] = {
+                "train": label_token_scores(result.model, result.tokenizer, task, train_records[:64], prompt,
+                                            hp.max_seq_length),
+                "validation": label_token_scores(result.model, result.tokenizer, task, validation, prompt,
+                                                 hp.max_seq_length)}
+            store.add_event(self.job_id, "eval", {"step": result.global_step, "final": True, **summary(metrics),
+                                                  "baselines": {k: summary(v) for k, v in
+                                                                metrics["baselines"].items()}})
+        if fitted is not None and fitted.cross_validation is not None:
+            metrics["cross_validation"] = fitted.cross_validation
+            store.add_event(self.job_id, "cross_validation", fitted.cross_validation)
+        return fitted, metrics
 
     def _promote(self, task: str, published: AdapterManifest, policy: str) -> dict[str, Any]:
         adapter = {"task": task, "version": published.version, "name": adapter_name(task, published.version),

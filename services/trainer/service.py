@@ -40,7 +40,7 @@ class TrainingService:
         data = prepare(self.objects, request, self.options.max_records)
         dataset = data.snapshot(self.objects)
         spec = {"task": data.task.model_dump(), "base_model": request.base_model, "method": request.method,
-                "label_head": request.label_head,
+                "label_head": request.label_head, "cross_validation_folds": request.validation.folds,
                 "hyperparameters": request.hyperparameters.model_dump(),
                 "prompt": prompt_spec_for(data.task, request.instruction_mode, request.answer_order).model_dump(),
                 "instruction_mode": request.instruction_mode, "promote": request.promote,

@@ -82,19 +82,20 @@ def build_examples(task: Task, records: Sequence[Record], spec: PromptSpec, toke
         output = {name: validated[name] for name in answer_fields(task, spec) if name in validated}
         prompt_ids = prompt_token_ids(tokenizer, build_prompt(spec, record.user_prompt, record.system_prompt))
         completion = build_completion(output, spec.template)
-        encoded = tokenizer(completion, add_special_tokens=False, return_offsets_mapping=label_loss_weight != 1.0)
+        encoded = tokenizer(completion, add_special_tokens=False, return_offsets_mapping=True)
         completion_ids = [*encoded["input_ids"], tokenizer.eos_token_id]
         if len(completion_ids) >= max_seq_length:
             raise ValueError(f"record {index}: the answer alone is {len(completion_ids)} tokens, over "
                              f"max_seq_length {max_seq_length}")
         prompt_ids = prompt_ids[-(max_seq_length - len(completion_ids)):]
+        spans = _label_value_spans(task, output, completion, spec)
+        in_label = [any(a < end and start < b for a, b in spans) for start, end in encoded["offset_mapping"]]
         example: dict[str, Any] = {"input_ids": prompt_ids + completion_ids,
-                                   "labels": [-100] * len(prompt_ids) + completion_ids}
+                                   "labels": [-100] * len(prompt_ids) + completion_ids,
+                                   "label_mask": [0] * len(prompt_ids) + [int(x) for x in in_label] + [0]}
         if label_loss_weight != 1.0:
-            spans = _label_value_spans(task, output, completion, spec)
-            weights = [label_loss_weight if any(a < end and start < b for a, b in spans) else 1.0
-                       for start, end in encoded["offset_mapping"]]
-            example["weights"] = [0.0] * len(prompt_ids) + weights + [1.0]
+            example["weights"] = ([0.0] * len(prompt_ids) + [label_loss_weight if x else 1.0 for x in in_label]
+                                  + [1.0])
         examples.append(example)
     return examples
 
@@ -133,30 +134,81 @@ class PaddingCollator:
                "attention_mask": torch.tensor([pad([1] * len(x["input_ids"]), 0) for x in batch])}
         if "weights" in batch[0]:
             out["weights"] = torch.tensor([pad(x["weights"], 0.0) for x in batch])
+        if "label_mask" in batch[0]:
+            out["label_mask"] = torch.tensor([pad(x["label_mask"], 0) for x in batch])
         return out
 
 
-class WeightedLossTrainer(Trainer):
-    """The causal-LM loss as a weighted mean over answer tokens (`weights`, from label_loss_weight)."""
+def label_token_stats(logits: torch.Tensor, labels: torch.Tensor, label_mask: torch.Tensor) -> tuple[float, int, int]:
+    """(summed loss, correct, count) of the next-token predictions at the label fields' value tokens."""
+    mask = label_mask[:, 1:].bool() & (labels[:, 1:] != -100)
+    if not mask.any():
+        return 0.0, 0, 0
+    picked = logits[:, :-1, :][mask].float()
+    targets = labels[:, 1:][mask]
+    loss = torch.nn.functional.cross_entropy(picked, targets, reduction="sum")
+    return float(loss), int((picked.argmax(-1) == targets).sum()), int(mask.sum())
+
+
+class StudentTrainer(Trainer):
+    """The Trainer with the answer loss optionally weighted (`weights`, from label_loss_weight), and the
+    loss and accuracy on the label tokens alone logged with every step (`label_loss`, `label_accuracy`):
+    a label is 1-3 tokens of an answer of ~100, so the mean token loss can be low while no label is learned."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # our loss is a per-batch mean: let the Trainer scale it for gradient accumulation itself
-        self.model_accepts_loss_kwargs = False
+        self._label_sums = [0.0, 0, 0]
 
     def compute_loss(self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
         weights = inputs.pop("weights", None)
+        label_mask = inputs.pop("label_mask", None)
+        labels = inputs["labels"]
         if weights is None:
-            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        labels = inputs.pop("labels")
-        outputs = model(**inputs)
-        logits = outputs.logits[:, :-1, :].float()
-        targets, w = labels[:, 1:], weights[:, 1:].to(logits.dtype) * (labels[:, 1:] != -100)
-        losses = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
-                                                   ignore_index=-100, reduction="none")
-        loss = (losses * w.reshape(-1)).sum() / w.sum().clamp(min=1e-6)
+            loss, outputs = super().compute_loss(model, inputs, True, num_items_in_batch)
+        else:
+            inputs = {k: v for k, v in inputs.items() if k != "labels"}
+            outputs = model(**inputs)
+            logits = outputs.logits[:, :-1, :].float()
+            targets, w = labels[:, 1:], weights[:, 1:].to(logits.dtype) * (labels[:, 1:] != -100)
+            losses = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                                       ignore_index=-100, reduction="none")
+            loss = (losses * w.reshape(-1)).sum() / w.sum().clamp(min=1e-6)
+        if label_mask is not None and model.training:
+            with torch.no_grad():
+                stats = label_token_stats(outputs.logits.detach(), labels, label_mask)
+            self._label_sums = [a + b for a, b in zip(self._label_sums, stats)]
         return (loss, outputs) if return_outputs else loss
+
+    def log(self, logs: dict[str, float], *args: Any, **kwargs: Any) -> None:
+        loss_sum, correct, count = self._label_sums
+        if "loss" in logs and count:
+            logs["label_loss"] = round(loss_sum / count, 5)
+            logs["label_accuracy"] = round(correct / count, 4)
+            self._label_sums = [0.0, 0, 0]
+        super().log(logs, *args, **kwargs)
+
+
+@torch.inference_mode()
+def label_token_scores(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task,
+                       records: Sequence[Record], spec: PromptSpec, max_seq_length: int,
+                       batch_size: int = 8) -> dict[str, Any] | None:
+    """Teacher-forced loss and accuracy on the label fields' value tokens of `records` (None without any)."""
+    examples = [e for e in build_examples(task, records, spec, tokenizer, max_seq_length) if any(e["label_mask"])]
+    if not examples:
+        return None
+    was_training = model.training
+    model.eval()
+    collate = PaddingCollator(tokenizer.pad_token_id)
+    sums = [0.0, 0, 0]
+    for start in range(0, len(examples), batch_size):
+        batch = {k: v.to(model.device) for k, v in collate(examples[start:start + batch_size]).items()}
+        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+        sums = [a + b for a, b in zip(sums, label_token_stats(logits, batch["labels"], batch["label_mask"]))]
+    if was_training:
+        model.train()
+    return {"records": len(examples), "tokens": sums[2], "loss": round(sums[0] / sums[2], 5),
+            "accuracy": round(sums[1] / sums[2], 4)}
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
@@ -231,9 +283,7 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
     for callback in callbacks:  # callbacks that report throughput read the collator's token count
         if hasattr(callback, "bind_collator"):
             callback.bind_collator(collator)
-    # the plain Trainer (the model's own loss) unless label tokens are weighted
-    trainer_class = WeightedLossTrainer if hp.label_loss_weight != 1.0 else Trainer
-    trainer = trainer_class(model=model, args=args, train_dataset=_ListDataset(examples),
+    trainer = StudentTrainer(model=model, args=args, train_dataset=_ListDataset(examples),
                             data_collator=collator, callbacks=list(callbacks))
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=last)

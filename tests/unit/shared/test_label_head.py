@@ -97,3 +97,15 @@ def test_wilson_interval_and_label_scores() -> None:
     refs = [{"kind": "FURTO", "urgent": "SIM"}, {"kind": "OUTRO", "urgent": "NAO"}]
     scores = score_labels(TASK, refs, [{"kind": "FURTO", "urgent": "SIM"}, None])
     assert scores["agreement"] == 0.5 and scores["agreement_ci95"] == list(wilson_interval(1, 2))
+
+
+def test_k_fold_cross_validation_scores_every_record_once() -> None:
+    from services.trainer.label_heads import cross_validate
+    from shared.records import Record
+
+    texts, emb, labels = corpus(45)
+    records = [Record(user_prompt=t, teacher_output={"kind": k, "urgent": u, "note": "x"})
+               for t, k, u in zip(texts, labels["kind"], labels["urgent"])]
+    scores = cross_validate(TASK, records, texts, emb, folds=5, seed=0)
+    assert scores["folds"] == 5 and scores["n"] == 45
+    assert scores["agreement"] >= 0.9 and scores["agreement_ci95"][0] < scores["agreement"]

@@ -80,3 +80,13 @@ def test_perfect_predictions_score_one() -> None:
     report = classification_report(["X", "Y", "Y"], ["X", "Y", "Y"])
     assert report["accuracy"] == 1.0 and report["macro_f1"] == 1.0 and report["unparsed"] == 0
     assert report["per_class"]["Y"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2}
+
+
+def test_outputs_are_read_as_the_inference_service_reads_them() -> None:
+    from shared.scoring import score_outputs
+    from shared.tasks import Task
+
+    task = Task.from_example("t", {"kind": "A|B", "note": "x"})
+    # a raw control character inside a string: the grammar allows it, parse_output accepts it
+    scores = score_outputs(task, [{"kind": "A", "note": "n"}], ['{"kind":"A","note":"a\x19b"}'])
+    assert scores["json_valid_rate"] == 1.0 and scores["agreement"] == 1.0

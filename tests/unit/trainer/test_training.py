@@ -74,12 +74,14 @@ def test_label_loss_weight_marks_only_the_label_value_tokens(tiny_model: Path) -
             "severity_level"]) + 4 and "severity" not in text
         prompt = [w for w, lab in zip(example["weights"], example["labels"], strict=True) if lab == -100]
         assert prompt and set(prompt) == {0.0}
+        marked = [w == 5.0 for w in example["weights"]]
+        assert [bool(m) for m in example["label_mask"]] == marked  # the tokens label accuracy is measured on
 
 
 @pytest.mark.parametrize("weight", [1.0, 4.0])
 def test_weighted_loss_equals_the_plain_loss_at_weight_one_and_trains(tiny_model: Path, tmp_path: Path,
                                                                       weight: float) -> None:
-    from services.trainer.training import PaddingCollator, WeightedLossTrainer
+    from services.trainer.training import PaddingCollator, StudentTrainer, label_token_scores
 
     tokenizer = load_tokenizer(tiny_model)
     spec = prompt_spec_for(TASK, "compact")
@@ -88,13 +90,18 @@ def test_weighted_loss_equals_the_plain_loss_at_weight_one_and_trains(tiny_model
     for example in examples:
         example["weights"] = [1.0] * len(example["input_ids"])
     batch = PaddingCollator(tokenizer.pad_token_id)(examples)
-    trainer = WeightedLossTrainer(model=model, args=TrainingArguments(str(tmp_path), use_cpu=True, report_to=[]))
+    trainer = StudentTrainer(model=model, args=TrainingArguments(str(tmp_path), use_cpu=True, report_to=[]))
     weighted = trainer.compute_loss(model, dict(batch))
-    plain = model(**{k: v for k, v in batch.items() if k != "weights"}).loss
+    plain = model(**{k: v for k, v in batch.items() if k not in ("weights", "label_mask")}).loss
     assert torch.allclose(weighted, plain, atol=1e-5)
     result = train(tiny_model, TASK, _records(8), spec, Hyperparameters(r=4, max_steps=2, label_loss_weight=weight),
                    tmp_path / "run", "lora")
     assert result.global_step == 2 and math.isfinite(result.train_loss)
+    # every step logs the loss and accuracy on the label tokens alone
+    steps = [h for h in result.log_history if "loss" in h]
+    assert len(steps) == 2 and all(h["label_loss"] > 0 and 0 <= h["label_accuracy"] <= 1 for h in steps)
+    scores = label_token_scores(result.model, result.tokenizer, TASK, _records(3), spec, 512)
+    assert scores is not None and scores["records"] == 3 and scores["tokens"] >= 3 and 0 <= scores["accuracy"] <= 1
 
 
 def test_long_prompts_are_cut_from_the_left_and_oversized_answers_refused(tiny_model: Path) -> None:
