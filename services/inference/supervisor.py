@@ -188,6 +188,7 @@ class ServingSupervisor:
             if self._model_dir is None:  # its tokenizer and embedder are still ours
                 self._model_dir = await asyncio.to_thread(self.resolver.resolve, self.options.base_model)
                 self.tools.set_model_dir(self._model_dir)
+                await asyncio.to_thread(self.tools.tokenizer)
             healthy = await self.client.healthy()
             if not healthy and self.engine_ready:
                 log.warning("engine_unhealthy")
@@ -206,6 +207,7 @@ class ServingSupervisor:
         if self._model_dir is None:
             self._model_dir = await asyncio.to_thread(self.resolver.resolve, self.options.base_model)
             self.tools.set_model_dir(self._model_dir)
+            await asyncio.to_thread(self.tools.tokenizer)  # loaded before the first request needs it
         if not self.server.running():
             self.server.start(self._model_dir)
         deadline = time.monotonic() + self.options.engine.startup_timeout_s

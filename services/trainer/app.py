@@ -20,8 +20,8 @@ from services.trainer.service import TrainingService
 from services.trainer.settings import TrainerSettings
 from services.trainer.worker import TrainingWorker
 
-DESCRIPTION = """Fine-tunes small student LLMs with QLoRA on the teacher's labels and publishes versioned LoRA
-adapters to object storage, where inference picks up the promoted version. Jobs resume from their last
+DESCRIPTION = """Fine-tunes small students on the teacher's labels (a LoRA or QLoRA adapter and a label head) and
+publishes versioned adapters to object storage, where inference picks up the promoted version. Jobs resume from their last
 checkpoint after a crash; runs execute as local processes or Kubernetes Jobs."""
 
 

@@ -255,7 +255,7 @@ def target_modules_of(model: PreTrainedModel, wanted: list[str] | None) -> list[
 
 
 def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: PromptSpec, hp: Hyperparameters,
-          output_dir: Path, method: Method = "qlora", tokenizer_path: str | Path | None = None, resume: bool = True,
+          output_dir: Path, method: Method = "lora", tokenizer_path: str | Path | None = None, resume: bool = True,
           callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
     """Fine-tune an adapter; checkpoints go to `output_dir/checkpoints` and a rerun with the same
     output_dir continues from the last one. The adapter is saved to `output_dir/adapter`."""

@@ -19,9 +19,10 @@ import pytest
 
 from services.platform import SERVICE_ORDER, Platform, local_admin_key
 from shared.base_models import upload_base_model
-from shared.prompts import build_prompt, prompt_spec_for
-from shared.storage import S3ObjectStore
+from services.trainer.training import load_tokenizer
+from shared.prompts import PromptSpec, build_prompt, prompt_spec_for, prompt_token_ids
 from shared.records import parse_records
+from shared.storage import S3ObjectStore
 from shared.tasks import Task
 from tests.fakes.teacher_server import FakeTeacher, serve_fake_teacher
 from tests.servers import S3Server, free_port
@@ -180,6 +181,14 @@ def test_method_end_to_end_keeps_pii_inside(platform: tuple[Platform, str, S3Obj
             {"id": str(i), "user_prompt": r.user_prompt} for i, r in enumerate(validation)]}).json()["results"]
     agreement = sum(s["output"] is not None and s["output"]["severity_level"] == r.teacher_output["severity_level"]
                     for s, r in zip(served, validation)) / len(validation)
+    # token for token the prompt the student was trained on, BOS included
+    with _client(launcher, key, "trainer") as trainer:
+        manifest = trainer.get(f"/v1/adapters/severity/{version}").json()
+    tokenizer = load_tokenizer(launcher.data_dir.parent / "tiny-llama")
+    spec = PromptSpec.model_validate(manifest["prompt"])
+    expected = [len(prompt_token_ids(tokenizer, build_prompt(spec, r.user_prompt))) for r in validation]
+    assert tokenizer.bos_token_id is not None  # this tokenizer adds none by itself: a string prompt would lack it
+    assert [s["prompt_tokens"] for s in served] == expected
     assert abs(agreement - training["metrics"]["agreement"]) <= max(0.05, 1 / len(validation)), \
         (agreement, training["metrics"]["agreement"])
 

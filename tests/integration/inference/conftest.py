@@ -59,10 +59,11 @@ class Inference:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=120)
 
     def publish(self, task: Task, seed: int, mode: str = "compact", base_model: str = BASE_MODEL,
-                source: Path | None = None, answer_order: str = "schema") -> str:
-        manifest = {"base_model": base_model, "method": "lora", "task_spec": task.model_dump(),
+                source: Path | None = None, answer_order: str = "schema", method: str = "lora",
+                serving: dict[str, Any] | None = None) -> str:
+        manifest = {"base_model": base_model, "method": method, "task_spec": task.model_dump(),
                     "prompt": prompt_spec_for(task, mode, answer_order).model_dump(),  # type: ignore[arg-type]
-                    "metrics": {"agreement": 0.5 + seed / 100}}
+                    "metrics": {"agreement": 0.5 + seed / 100}, **({"serving": serving} if serving else {})}
         return self.registry.publish(task.name, source or self.adapter_source(seed), manifest, holder="test").version
 
     def serving(self) -> dict[str, Any]:

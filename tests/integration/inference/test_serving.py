@@ -294,3 +294,53 @@ def test_a_labels_last_adapter_is_decoded_in_its_answer_order(inference: Inferen
     for result in body["results"]:
         assert result["error"] is None and result["adapter_version"] == version, result
         assert_valid(SEVERITY, result["output"])
+
+
+def _incident(text: str) -> str:
+    return "FURTO" if "furto" in text else "INCENDIO" if "incêndio" in text else "OUTRO"
+
+
+@pytest.mark.parametrize("structure", [{"kind": "FURTO|INCENDIO|OUTRO", "nota": "Resumo."},
+                                       {"kind": "FURTO|INCENDIO|OUTRO"}], ids=["with-free-text", "labels-only"])
+def test_a_student_with_a_label_head_answers_the_heads_labels(inference: Inference, tiny_base_model: Path,
+                                                              tmp_path: Path, structure: dict[str, str]) -> None:
+    from services.trainer.label_heads import fit_head
+    from shared.label_head import HEAD_DIR
+    from shared.records import Record
+    from shared.tasks import Task
+
+    task = Task.from_example(f"headed-{len(structure)}", structure)
+    train_docs, new_docs = documents(60, seed=11), documents(12, seed=12)
+
+    def record(d: dict[str, Any]) -> Record:
+        return Record(user_prompt=d["text"], teacher_output={"kind": _incident(d["text"]), "nota": "x"})
+
+    # fitted exactly as a training job fits it, on the served base model's own files
+    fitted = fit_head(tiny_base_model, task, [record(d) for d in train_docs], [record(d) for d in new_docs], seed=1)
+    assert fitted is not None
+    source = tmp_path / "adapter"
+    shutil.copytree(inference.adapter_source(21), source)
+    fitted.head.save(source / HEAD_DIR)
+    serving = {"quantization": "none", "prompt_tokens": "bos+text-v1", "label_head": fitted.head.summary()}
+    version = inference.publish(task, seed=21, source=source, serving=serving)
+    inference.registry.promote(task.name, version, actor="test")
+    inference.wait_serving(task.name, version)
+
+    body = classify(inference, task.name, new_docs).json()
+    assert body["adapter_version"] == version
+    served = [r["output"]["kind"] for r in body["results"]]
+    assert served == [labels["kind"] for labels in fitted.validation_labels]  # the validated labels, served
+    for result in body["results"]:
+        assert_valid(task, result["output"])
+        if len(structure) == 1:  # every field is a label: the engine is not asked
+            assert result["completion_tokens"] == 0
+
+    # a version validated on a 4-bit base is refused on this 16-bit engine; the head's version keeps serving
+    four_bit = inference.publish(task, seed=22, method="qlora")
+    inference.registry.promote(task.name, four_bit, actor="test", force=True)
+    deadline = time.monotonic() + 30
+    while inference.serving()["failures"].get(task.name, {}).get("version") != four_bit:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert "quantization 'bitsandbytes'" in inference.serving()["failures"][task.name]["reason"]
+    assert classify(inference, task.name, new_docs[:2]).json()["adapter_version"] == version
