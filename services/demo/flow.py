@@ -273,7 +273,8 @@ def _report(docs: list[DemoDocument], result: dict[str, Any], metrics: dict[str,
     say(f"Student severity@{result['adapter_version']} on {len(rows)} new documents: {valid}/{len(rows)} schema-valid; "
         f"agrees with the teacher on {agree}/{len(scored)} = {student} (95% CI {low}-{high})")
     if baselines:
-        say(f"   baselines fitted on the same {len(train)} teacher labels: majority class "
+        say(f"   baselines fitted on all {len(train)} teacher labels (the student's training split is 80% of them): "
+            f"majority class "
             f"{baselines['majority']['agreement']}, TF-IDF + logistic regression {baselines['tfidf_logreg']['agreement']}")
     if teacher.is_demo:
         say("   (teacher = the built-in keyword-rule demo teacher; " +

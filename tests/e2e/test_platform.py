@@ -268,5 +268,5 @@ def test_llm4gov_demo_runs_the_method_with_the_demo_teacher(tmp_path: Path, s3_s
     assert figures["documents"] == 4 and figures["schema_valid"] == 4
     assert figures["adapter_version"] == "1"
     assert "Student severity@1 on 4 new documents: 4/4 schema-valid; agrees with the teacher on" in out
-    assert "baselines fitted on the same" in out and set(figures["baselines"]) == {"majority", "tfidf_logreg"}
+    assert "baselines fitted on all" in out and set(figures["baselines"]) == {"majority", "tfidf_logreg"}
     assert figures["agreement"] is not None and figures["validation"]["labels_from"] == "label_head"
