@@ -13,6 +13,8 @@ faster training and inference); `"full"` keeps each record's system prompt as th
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -58,9 +60,16 @@ def compact_instruction(task: Task) -> str:
 
 
 def prompt_spec_for(task: Task, instruction_mode: Literal["full", "compact"],
-                    answer_order: Literal["schema", "labels_last"] = "schema") -> PromptSpec:
-    """The prompt spec a new student of `task` is trained with."""
-    instruction = compact_instruction(task) if instruction_mode == "compact" else task.instruction
+                    answer_order: Literal["schema", "labels_last"] = "schema",
+                    system_prompts: Sequence[str] = ()) -> PromptSpec:
+    """The prompt spec a new student of `task` is trained with. In full mode, the instruction served to a
+    document that comes without a system prompt is the one most training records had (`system_prompts`:
+    the records' own, already anonymized as the student saw them), else the task's."""
+    if instruction_mode == "compact":
+        instruction = compact_instruction(task)
+    else:
+        seen = Counter(p for p in system_prompts if p.strip()).most_common(1)
+        instruction = seen[0][0] if seen else task.instruction
     return PromptSpec(instruction_mode=instruction_mode, instruction=instruction, answer_order=answer_order)
 
 

@@ -42,7 +42,8 @@ class TrainingService:
         spec = {"task": data.task.model_dump(), "base_model": request.base_model, "method": request.method,
                 "label_head": request.label_head, "cross_validation_folds": request.validation.folds,
                 "hyperparameters": request.hyperparameters.model_dump(),
-                "prompt": prompt_spec_for(data.task, request.instruction_mode, request.answer_order).model_dump(),
+                "prompt": prompt_spec_for(data.task, request.instruction_mode, request.answer_order,
+                                          [r.system_prompt for r in data.train]).model_dump(),
                 "instruction_mode": request.instruction_mode, "promote": request.promote,
                 "suffix": request.suffix, "dataset": dataset}
         job = self.store.create(JOB_KIND, spec, principal.name, items=[{"run": 1}])

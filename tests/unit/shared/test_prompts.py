@@ -83,3 +83,14 @@ def test_labels_last_puts_the_label_fields_after_the_others_in_training_and_deco
     assert list(decoded["properties"]) == ["document_id", "explanation", "severity_level"]
     assert decoded["required"] == TASK.output_schema["required"]
     assert list(decoding_schema(TASK.output_schema, 600)["properties"]) == list(TASK.output_schema["properties"])
+
+
+def test_full_mode_serves_the_system_prompt_the_student_was_trained_with() -> None:
+    from shared.prompts import prompt_spec_for
+    from shared.tasks import Task
+
+    task = Task.from_example("t", {"kind": "A|B"}, instruction="Classifique o documento de Maria Souza.")
+    trained = ["Classifique o documento de <PESSOA_1>."] * 3 + ["Outra instrução."]
+    assert prompt_spec_for(task, "full", system_prompts=trained).instruction == trained[0]
+    assert prompt_spec_for(task, "full").instruction == task.instruction
+    assert prompt_spec_for(task, "compact", system_prompts=trained).instruction.startswith("Tarefa: t.")
