@@ -261,11 +261,12 @@ def run_seed(items: list[dict[str, Any]], example: dict[str, Any], base_url: str
 
 # --------------------------------------------------------------------------- our service
 
-def job_request(items: list[dict[str, Any]], example: dict[str, Any], fake_url: str, execution: dict[str, Any],
+def job_request(items: list[dict[str, Any]], example: dict[str, Any], execution: dict[str, Any],
                 timeout_s: float) -> dict[str, Any]:
+    """A labeling job naming the fake teacher's endpoint (configured in the teacher service's environment)."""
     return {"task": {"name": "severity", "structure_example": example},
             "dataset": {"records": items},
-            "teacher": {"base_url": fake_url, "model": "fake-teacher", "timeout_s": timeout_s},
+            "teacher": {"endpoint": "fake", "model": "fake-teacher", "timeout_s": timeout_s},
             "execution": execution}
 
 
@@ -378,7 +379,9 @@ def main() -> None:
         (tmp / "teacher").mkdir()
         teacher_env = {"LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(tmp / "teacher"),
                        "LLM4GOV_TEACHER__ANONYMIZER_URL": anon_url, "LLM4GOV_TEACHER__SECRET_KEY": "s" * 40,
-                       "LLM4GOV_TEACHER__POLL_INTERVAL_S": "0.2", "LLM4GOV_TEACHER__WORKER_ID": "bench"}
+                       "LLM4GOV_TEACHER__POLL_INTERVAL_S": "0.2", "LLM4GOV_TEACHER__WORKER_ID": "bench",
+                       "LLM4GOV_TEACHER__ENDPOINTS": json.dumps({"fake": {
+                           "base_url": fake.url, "api_key_env": "OPENAI_API_KEY", "allow_http": True}})}
         if args.database_url:
             teacher_env["LLM4GOV_DATABASE_URL"] = args.database_url
         pids["teacher"] = stack.enter_context(process(
@@ -386,10 +389,10 @@ def main() -> None:
             teacher_env, tmp / "teacher.log", teacher_url + "/readyz")).pid
 
         # Warm-up (model loading, first requests, imports), not measured.
-        run_ours(teacher_url, job_request(items[:32], example, fake.url, {**execution, "concurrency": 8},
+        run_ours(teacher_url, job_request(items[:32], example, {**execution, "concurrency": 8},
                                           args.timeout_s))
         if not args.skip_seed:
-            run_seed(items[:32], example, fake.url, "fake-teacher", 8, args.timeout_s, tmp / "warm.json")
+            run_seed(items[:32], example, "fake-teacher", 8, args.timeout_s, tmp / "warm.json")
 
         def measure(fn: Callable[[], dict[str, Any]], ours: bool = True) -> Run:
             fake.reset()
@@ -406,24 +409,24 @@ def main() -> None:
         def ours_job(request: dict[str, Any]) -> Callable[[], dict[str, Any]]:
             return lambda: run_ours(teacher_url, request)
 
-        runs["ours"] = measure(ours_job(job_request(items, example, fake.url, execution, args.timeout_s)))
+        runs["ours"] = measure(ours_job(job_request(items, example, execution, args.timeout_s)))
         if not args.skip_seed:
-            runs["seed"] = measure(lambda: run_seed(items, example, fake.url, "fake-teacher", args.concurrency,
+            runs["seed"] = measure(lambda: run_seed(items, example, "fake-teacher", args.concurrency,
                                                     args.timeout_s, tmp / "seed_output.json"), ours=False)
         if not args.skip_tokens:
             runs[f"ours_k{args.k}"] = measure(ours_job(job_request(
-                items, example, fake.url, {**execution, "documents_per_call": args.k}, args.timeout_s)))
+                items, example, {**execution, "documents_per_call": args.k}, args.timeout_s)))
         if args.diagnostics:
             # (a) the shared system prompt given once as the task's instruction (records carry only their
             #     user_prompt): the same messages reach the teacher, only the documents are anonymized;
             shared_prompt = {i["system_prompt"] for i in items}
             if len(shared_prompt) == 1:
-                request = job_request([{"user_prompt": i["user_prompt"]} for i in items], example, fake.url,
+                request = job_request([{"user_prompt": i["user_prompt"]} for i in items], example,
                                       execution, args.timeout_s)
                 request["task"]["instruction"] = shared_prompt.pop()
                 runs["ours_instruction"] = measure(ours_job(request))
             # (b) no anonymization at all (send_raw_text, admin only; what the seed sends).
-            request = job_request(items, example, fake.url, execution, args.timeout_s)
+            request = job_request(items, example, execution, args.timeout_s)
             request["send_raw_text"] = True
             runs["ours_raw_text"] = measure(ours_job(request))
 

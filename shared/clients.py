@@ -35,7 +35,16 @@ class AnonymizerClient:
         if response.status_code != 200:
             title = _problem_title(response)
             raise AnonymizerUnavailable(f"anonymizer answered {response.status_code} ({title})")
-        return response.json()["results"]
+        try:
+            results = response.json()["results"]
+        except (ValueError, KeyError, TypeError):
+            raise AnonymizerUnavailable("anonymizer answered without results") from None
+        # fail closed: one analyzed document per document sent, or nothing is used
+        if not isinstance(results, list) or len(results) != len(documents) or \
+                not all(isinstance(r, dict) and "document" in r for r in results):
+            count = len(results) if isinstance(results, list) else 0
+            raise AnonymizerUnavailable(f"anonymizer answered {count} results for {len(documents)} documents")
+        return results
 
     async def aclose(self) -> None:
         await self._client.aclose()

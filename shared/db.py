@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,6 +44,20 @@ def create_db_engine(url: str) -> Engine:
         db_path = url.split("///", 1)[-1]
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            # the job store holds audit rows and encrypted payloads: readable by the service user only
+            # (created here, before SQLite would create it with the umask's 0644; WAL files follow it).
+            # Never open an existing database file here: closing any descriptor of a file drops the POSIX
+            # locks SQLite holds on it in this process, which corrupts a database another engine has open.
+            if not os.path.exists(db_path):
+                try:
+                    os.close(os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                except FileExistsError:
+                    pass
+            else:
+                try:
+                    os.chmod(db_path, 0o600)
+                except OSError:
+                    pass
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

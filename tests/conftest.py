@@ -30,8 +30,11 @@ POSTGRES_AVAILABLE = _postgres_available()
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session (skipped when no server is reachable)."""
+    """A fresh PostgreSQL database for this test session (skipped when no server is reachable, except under
+    CI=true: CI must exercise PostgreSQL, so there a missing server fails the test)."""
     if not POSTGRES_AVAILABLE:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and PostgreSQL is not reachable ({POSTGRES_ADMIN_URL.split('@')[-1]})")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     name = f"llm4gov_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

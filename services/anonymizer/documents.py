@@ -1,26 +1,43 @@
-"""Walk JSON documents: collect the strings to process, then rebuild with processed strings.
+"""Walk JSON documents: collect the texts to process, then rebuild with processed texts.
 
-Keys and structure are kept; only string values change. Integers long enough to be document numbers
-(a CPF stored as a number) are analyzed too; if one is found to be PII it becomes a string.
+Structure is kept; everything that can hold personal data is analyzed: string values, object keys
+(`{"Maria Souza, CPF ...": ...}`) and numbers, as their text form (spreadsheet exports keep CPFs as
+numbers: `52998224725`, `52998224725.0`, `5.2998224725e10` all read as `52998224725`). A number found to
+be PII becomes a string (its placeholder); one that is not stays the number it was.
+
+Texts are addressed by JSON pointer; an object key by its member's pointer followed by `KEY_SUFFIX`
+(`~key` cannot occur in an escaped pointer, where `~` is always followed by 0 or 1).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from shared.errors import PayloadTooLarge, Unprocessable
 
-#: Integers with at least this many digits are checked for PII (CPF, CNPJ, phone...).
-NUMERIC_PII_MIN_DIGITS = 8
+KEY_SUFFIX = "~key"
 
 
 def _escape(segment: str) -> str:
     return segment.replace("~", "~0").replace("/", "~1")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def number_text(value: int | float) -> str:
+    """The digits a number is read as: an integral float as the integer (`5.2998224725e10` ->
+    `52998224725`), any other number as Python writes it."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 1e18:
+        return str(int(value))
+    return str(value)
+
+
 def collect_strings(document: Any, max_strings: int, max_depth: int) -> list[tuple[str, str]]:
-    """(JSON pointer, text) of every string value, plus long integers as text, in document order."""
+    """(pointer, text) of every string value, object key and number, in document order."""
     found: list[tuple[str, str]] = []
 
     def visit(value: Any, pointer: str, depth: int) -> None:
@@ -28,11 +45,13 @@ def collect_strings(document: Any, max_strings: int, max_depth: int) -> list[tup
             raise Unprocessable(f"The document is nested deeper than {max_depth} levels.")
         if isinstance(value, str):
             found.append((pointer, value))
-        elif isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) >= NUMERIC_PII_MIN_DIGITS:
-            found.append((pointer, str(value)))
+        elif _is_number(value):
+            found.append((pointer, number_text(value)))
         elif isinstance(value, dict):
             for key, child in value.items():
-                visit(child, f"{pointer}/{_escape(str(key))}", depth + 1)
+                child_pointer = f"{pointer}/{_escape(str(key))}"
+                found.append((child_pointer + KEY_SUFFIX, str(key)))
+                visit(child, child_pointer, depth + 1)
         elif isinstance(value, list):
             for i, child in enumerate(value):
                 visit(child, f"{pointer}/{i}", depth + 1)
@@ -44,14 +63,22 @@ def collect_strings(document: Any, max_strings: int, max_depth: int) -> list[tup
 
 
 def rebuild(document: Any, replace: Callable[[str, Any], Any]) -> Any:
-    """Copy `document`, calling replace(pointer, value) for each string / long integer."""
+    """Copy `document`, calling replace(pointer, value) for each string, number and key. Two keys that
+    become the same text (two spellings of one name) are kept apart with a numeric suffix."""
 
     def visit(value: Any, pointer: str) -> Any:
-        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)
-                                      and len(str(abs(value))) >= NUMERIC_PII_MIN_DIGITS):
+        if isinstance(value, str) or _is_number(value):
             return replace(pointer, value)
         if isinstance(value, dict):
-            return {key: visit(child, f"{pointer}/{_escape(str(key))}") for key, child in value.items()}
+            out: dict[str, Any] = {}
+            for key, child in value.items():
+                child_pointer = f"{pointer}/{_escape(str(key))}"
+                new_key = str(replace(child_pointer + KEY_SUFFIX, str(key)))
+                unique, n = new_key, 2
+                while unique in out:
+                    unique, n = f"{new_key} ({n})", n + 1
+                out[unique] = visit(child, child_pointer)
+            return out
         if isinstance(value, list):
             return [visit(child, f"{pointer}/{i}") for i, child in enumerate(value)]
         return value

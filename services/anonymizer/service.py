@@ -16,7 +16,7 @@ from shared.auth import Principal
 from shared.errors import PayloadTooLarge, Unprocessable
 from shared.metrics import ServiceMetrics
 from services.anonymizer.crypto import OperatorKeys
-from services.anonymizer.documents import collect_strings, rebuild
+from services.anonymizer.documents import collect_strings, number_text, rebuild
 from services.anonymizer.detections import Detection, propagate_detections
 from services.anonymizer.engine import PiiAnalyzer
 from services.anonymizer.operators import RequestState, anonymize_text, restore_text
@@ -153,7 +153,7 @@ class AnonymizerService:
 
 
 def _replaced(original: Any, new: str) -> Any:
-    """Keep a long integer as it was unless part of it was replaced."""
-    if isinstance(original, int) and new == str(original):
+    """Keep a number as it was unless part of it was replaced (then it is the text with placeholders)."""
+    if isinstance(original, (int, float)) and not isinstance(original, bool) and new == number_text(original):
         return original
     return new

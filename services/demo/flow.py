@@ -7,6 +7,7 @@ built-in demo teacher (`services.demo.teacher`).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -64,10 +65,17 @@ def _free_port() -> int:
 
 @dataclass
 class Teacher:
+    #: The job's `teacher` block: the endpoint's name and the model.
     spec: dict[str, Any]
-    #: Environment the teacher service needs (the API key variable the job names).
+    #: Environment the teacher service needs: the endpoint configuration and its API key variable.
     env: dict[str, str]
     is_demo: bool
+    base_url: str = ""
+
+
+def _endpoint_env(name: str, base_url: str, key_env: str) -> dict[str, str]:
+    endpoint = {"base_url": base_url, "api_key_env": key_env, "allow_http": base_url.startswith("http://")}
+    return {"LLM4GOV_TEACHER__ENDPOINTS": json.dumps({name: endpoint})}
 
 
 @contextmanager
@@ -78,7 +86,8 @@ def teacher_endpoint() -> Iterator[Teacher]:
         if not os.environ.get("OPENAI_API_KEY"):
             raise SystemExit("OPENAI_BASE_URL is set but OPENAI_API_KEY is not.")
         model = os.environ.get("OPENAI_MODEL", "gpt-4o-mini")
-        yield Teacher({"base_url": base_url, "model": model, "api_key_env": "OPENAI_API_KEY"}, {}, False)
+        yield Teacher({"endpoint": "teacher", "model": model}, _endpoint_env("teacher", base_url, "OPENAI_API_KEY"),
+                      False, base_url)
         return
     import uvicorn
 
@@ -93,8 +102,9 @@ def teacher_endpoint() -> Iterator[Teacher]:
             raise RuntimeError("the demo teacher did not start")
         time.sleep(0.05)
     try:
-        yield Teacher({"base_url": f"http://127.0.0.1:{port}/v1", "model": DEMO_TEACHER_MODEL,
-                       "api_key_env": DEMO_TEACHER_KEY_ENV}, {DEMO_TEACHER_KEY_ENV: "demo-teacher"}, True)
+        url = f"http://127.0.0.1:{port}/v1"
+        yield Teacher({"endpoint": "demo", "model": DEMO_TEACHER_MODEL},
+                      {**_endpoint_env("demo", url, DEMO_TEACHER_KEY_ENV), DEMO_TEACHER_KEY_ENV: "demo-teacher"}, True, url)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -167,7 +177,7 @@ def _flow(api: Api, options: DemoOptions, teacher: Teacher) -> dict[str, Any]:
         say("   !! LLM: it labels by keyword rules so the method can run offline. Set OPENAI_BASE_URL,")
         say("   !! OPENAI_API_KEY (and OPENAI_MODEL) to label with a real teacher LLM.")
     else:
-        say(f"   teacher: {teacher.spec['model']} at {teacher.spec['base_url']}")
+        say(f"   teacher: {teacher.spec['model']} at {teacher.base_url}")
     job = _label(api, train_docs, teacher, "labeling")
     say(f"   labeled {job['progress']['done']} documents (job {job['id']}); PII was replaced before any left")
 

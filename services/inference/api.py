@@ -6,6 +6,7 @@ the engine client.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -21,7 +22,7 @@ from services.inference.protocol import (ChatCompletionRequest, ClassifyRequest,
 from services.inference.routing import Router
 from services.inference.supervisor import ServingSupervisor
 from shared.auth import Principal, require_role
-from shared.errors import NotFound, ServiceUnavailable
+from shared.errors import NotFound, ServiceUnavailable, Unprocessable
 
 classify = APIRouter(tags=["classification"])
 openai = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -89,12 +90,24 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, _: Can
     metrics: InferenceMetrics = request.app.state.inference_metrics
     base = request.app.state.settings.inference.engine.served_model_name
     task = _task_for_model(router, base, body.model)
-    payload = body.model_dump()
+    _check_chat_limits(body, request.app.state.settings.inference)
+    payload = body.model_dump(exclude_none=True)
     if task is None:
         return await _forward(client, payload, body.stream, metrics, "base", None)
     route = router.acquire(task)  # released when the last byte of the answer is sent
     payload["model"] = route.served_name
     return await _forward(client, payload, body.stream, metrics, route.mode, lambda: router.release(route))
+
+
+def _check_chat_limits(body: ChatCompletionRequest, options: Any) -> None:
+    """422 for a request over the service's limits (the same ones /v1/classify applies)."""
+    size = len(json.dumps(body.messages, ensure_ascii=False))
+    if size > options.max_document_chars:
+        raise Unprocessable(f"The messages hold {size} characters; the limit is {options.max_document_chars}.")
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = getattr(body, name)
+        if value is not None and value > options.max_tokens:
+            raise Unprocessable(f"{name} {value} is over this service's limit of {options.max_tokens}.")
 
 
 async def _forward(client: EngineClient, payload: dict[str, Any], stream: bool, metrics: InferenceMetrics,

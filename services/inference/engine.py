@@ -158,7 +158,9 @@ class EngineClient:
 
     def __init__(self, url: str, api_key: str | None, timeout_s: float) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        limits = httpx.Limits(max_connections=512, max_keepalive_connections=64)
+        # idle connections are dropped well before the server's keep-alive timeout (uvicorn's 5 s), so a
+        # request is never sent on a connection the server is closing at that moment
+        limits = httpx.Limits(max_connections=512, max_keepalive_connections=64, keepalive_expiry=2.0)
         self._client = httpx.AsyncClient(base_url=url.rstrip("/"), headers=headers, limits=limits,
                                          timeout=httpx.Timeout(timeout_s, connect=5.0))
 
@@ -224,10 +226,17 @@ class EngineClient:
         await self._client.aclose()
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        try:
-            return await self._client.post(path, json=body)
-        except httpx.HTTPError as exc:
-            raise EngineUnavailable(f"the engine is unreachable ({type(exc).__name__})") from None
+        """POST once more if the connection broke before an answer (a kept-alive connection the server
+        closed): every call we make to the engine is safe to repeat."""
+        for attempt in (1, 2):
+            try:
+                return await self._client.post(path, json=body)
+            except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError) as exc:
+                if attempt == 2:
+                    raise EngineUnavailable(f"the engine is unreachable ({type(exc).__name__})") from None
+            except httpx.HTTPError as exc:
+                raise EngineUnavailable(f"the engine is unreachable ({type(exc).__name__})") from None
+        raise AssertionError("unreachable")
 
     async def _get(self, path: str) -> httpx.Response:
         try:

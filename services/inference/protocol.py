@@ -77,14 +77,26 @@ class ClassifyResponse(BaseModel):
 
 
 class ChatCompletionRequest(BaseModel):
-    """OpenAI chat completion request; fields beyond these pass through to vLLM unchanged. `model` is a
-    task name (its promoted version), `<task>@<version>` while it serves, or the base model's name."""
+    """OpenAI chat completion request, limited to the fields below (anything else is a 422: no engine option
+    reaches vLLM unchecked). `model` is a task name (its promoted version), `<task>@<version>` while it
+    serves, or the base model's name. The total size of the messages and `max_tokens` are capped by the
+    service's settings (max_document_chars, max_tokens)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1, max_length=200)
-    messages: list[dict[str, Any]] = Field(min_length=1)
+    messages: list[dict[str, Any]] = Field(min_length=1, max_length=64)
     stream: bool = False
+    stream_options: dict[str, bool] | None = None
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    n: int = Field(default=1, ge=1, le=4)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    response_format: dict[str, Any] | None = None
+    user: str | None = Field(default=None, max_length=200)
 
 
 class ModelCard(BaseModel):

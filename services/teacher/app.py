@@ -59,10 +59,11 @@ def create_app(settings: TeacherSettings | None = None) -> FastAPI:
         readiness={"database": partial(check_database, engine), "object_storage": objects.check, "anonymizer": anonymizer_ready},
         on_startup=on_startup, on_shutdown=on_shutdown,
     )
+    options.resolved_endpoints()  # a bad endpoints file stops the service at startup, not at the first job
     ctx = RunnerContext(store=JobStore(sessions), objects=objects, anonymizer=anonymizer,
                         payload_key=derive_fernet(master, "item-payload", b"llm4gov-teacher"),
                         metrics=TeacherMetrics(app.state.metrics), worker_id=options.worker_id,
-                        lease=timedelta(seconds=options.lease_s))
+                        lease=timedelta(seconds=options.lease_s), endpoints=options.resolved_endpoints)
     app.state.labeling = LabelingService(ctx, objects, options, AuditLog(sessions, "teacher"),
                                          wake=lambda: holder["worker"].wake() if "worker" in holder else None)
     return app

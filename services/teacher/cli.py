@@ -39,9 +39,10 @@ from services.teacher.metrics import TeacherMetrics
 from services.teacher.protocol import CreateLabelingJob, DatasetSpec, ExecutionSpec, TeacherSpec
 from services.teacher.runner import LabelingRunner, RunnerContext, dataset_line, iter_items
 from services.teacher.service import LabelingService
-from services.teacher.settings import TeacherSettings
+from services.teacher.settings import TeacherEndpoint, TeacherSettings
 
 CLI_KEY_ENV = "LLM4GOV_TEACHER_API_KEY"
+CLI_ENDPOINT = "config"
 
 
 class SeedTeacherConfig(BaseModel):
@@ -105,6 +106,14 @@ def run_label(config_path: Path, resume: str | None = None) -> int:
         print(f"error: no API key: set api_key in the config or {key_env}", file=sys.stderr)
         return 2
     settings = TeacherSettings()
+    # the config file is the operator's: its base_url becomes this run's single teacher endpoint
+    try:
+        endpoint = TeacherEndpoint(base_url=cfg.base_url, api_key_env=key_env,
+                                   allow_http=cfg.base_url.startswith("http://"))
+    except ValueError:
+        print("error: base_url is not a valid http(s) URL", file=sys.stderr)
+        return 2
+    options = settings.teacher.model_copy(update={"endpoints": {CLI_ENDPOINT: endpoint}, "endpoints_file": None})
     engine = create_db_engine(settings.resolved_database_url())
     sessions = init_db(engine)
     store = JobStore(sessions)
@@ -119,11 +128,11 @@ def run_label(config_path: Path, resume: str | None = None) -> int:
                             payload_key=derive_fernet(master, "item-payload", b"llm4gov-teacher"),
                             metrics=TeacherMetrics(create_service_metrics("teacher")),
                             worker_id=f"cli-{socket.gethostname()}",
-                            lease=timedelta(seconds=settings.teacher.lease_s))
-        service = LabelingService(ctx, objects, settings.teacher, AuditLog(sessions, "teacher"))
+                            lease=timedelta(seconds=options.lease_s), endpoints=options.resolved_endpoints)
+        service = LabelingService(ctx, objects, options, AuditLog(sessions, "teacher"))
         store.release_worker_claims(ctx.worker_id)  # what an interrupted run of this CLI still held
         try:
-            job_id = resume or _create(service, cfg, resolve, key_env)
+            job_id = resume or _create(service, cfg, resolve)
             if resume:
                 job = store.get(resume)
                 if job.state in (JobState.PAUSED, JobState.FAILED):
@@ -147,14 +156,14 @@ def run_label(config_path: Path, resume: str | None = None) -> int:
     return 0 if job.state == JobState.SUCCEEDED else 1
 
 
-def _create(service: LabelingService, cfg: SeedTeacherConfig, resolve: Any, key_env: str) -> str:
+def _create(service: LabelingService, cfg: SeedTeacherConfig, resolve: Any) -> str:
     records = parse_records(resolve(cfg.input_json).read_bytes())
     example = json.loads(resolve(cfg.schema_example_path).read_text(encoding="utf-8"))
     request = CreateLabelingJob(
         task=TaskSpec(name=_schema_name(cfg.schema_name), structure_example=example),
         dataset=DatasetSpec(records=records),
-        teacher=TeacherSpec(base_url=cfg.base_url, model=cfg.model, temperature=cfg.temperature,
-                            api_key_env=key_env, response_format="auto" if cfg.schema_strict else "json_object"),
+        teacher=TeacherSpec(endpoint=CLI_ENDPOINT, model=cfg.model, temperature=cfg.temperature,
+                            response_format="auto" if cfg.schema_strict else "json_object"),
         execution=ExecutionSpec(concurrency=cfg.num_workers, documents_per_call=cfg.documents_per_call),
     )
     view = service.create(request, LOCAL_PRINCIPAL, request_id="cli")

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import openai
 from aiolimiter import AsyncLimiter
 from openai import AsyncOpenAI
@@ -76,16 +77,20 @@ def _refuses_json_schema(exc: openai.BadRequestError) -> bool:
 class TeacherClient:
     """One job's connection to its teacher: limits, retries, response-format negotiation."""
 
-    def __init__(self, teacher: TeacherSpec, execution: ExecutionSpec, api_key: str, metrics: CallMetrics,
-                 rng: random.Random | None = None) -> None:
+    def __init__(self, teacher: TeacherSpec, base_url: str, execution: ExecutionSpec, api_key: str,
+                 metrics: CallMetrics, rng: random.Random | None = None) -> None:
+        """`base_url` and `api_key` come from the operator's endpoint configuration, never from the job."""
         self.teacher = teacher
         self.execution = execution
         self.metrics = metrics
         self.use_json_schema = teacher.response_format in ("auto", "json_schema")
         self.fell_back = False
         self._rng = rng or random.Random()
-        self._client = AsyncOpenAI(base_url=str(teacher.base_url), api_key=api_key or "unset",
-                                   timeout=teacher.timeout_s, max_retries=0)
+        # redirects are not followed: the key is sent to the configured host and nowhere else
+        http = httpx.AsyncClient(follow_redirects=False, timeout=teacher.timeout_s,
+                                 limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100))
+        self._client = AsyncOpenAI(base_url=base_url, api_key=api_key or "unset", timeout=teacher.timeout_s,
+                                   max_retries=0, http_client=http)
         #: `concurrency` bounds requests in flight, not items: an item waiting out a backoff does not
         #: hold a request slot, so failures cost little throughput.
         self._in_flight = asyncio.Semaphore(execution.concurrency)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.jobstore import JobState
 from shared.records import Record
@@ -17,12 +17,14 @@ class _Strict(BaseModel):
 
 
 class TeacherSpec(_Strict):
-    base_url: HttpUrl = Field(description="OpenAI-compatible endpoint, e.g. https://api.example.com/v1")
+    endpoint: str = Field(default="openai", min_length=1, max_length=64,
+                          description="Name of a teacher endpoint the operator configured "
+                                      "(LLM4GOV_TEACHER__ENDPOINTS); a job gives no URL and no key.")
     model: str = Field(min_length=1, max_length=200)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(default=1024, ge=16, le=32_768)
-    api_key_env: str = Field(default="OPENAI_API_KEY", description="Name of the environment variable "
-                             "(or mounted secret) holding the API key; the key itself is never stored.")
+    base_url: str | None = Field(default=None, max_length=2048, description="Not accepted (422): name an endpoint.")
+    api_key_env: str | None = Field(default=None, max_length=128, description="Not accepted (422): name an endpoint.")
     response_format: Literal["auto", "json_schema", "json_object"] = Field(
         default="auto", description="auto: strict json_schema, falling back to json_object if refused.")
     timeout_s: float = Field(default=120.0, gt=0, le=3600)

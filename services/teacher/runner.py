@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from services.teacher.labeling import Document, Labeler, Outcome
 from services.teacher.llm import CallMetrics, TeacherAuthError, TeacherClient
 from services.teacher.metrics import TeacherMetrics
 from services.teacher.protocol import ExecutionSpec, TeacherSpec
+from services.teacher.settings import TeacherEndpoint
 
 log = get_logger("teacher.runner")
 
@@ -49,6 +51,8 @@ class RunnerContext:
     metrics: TeacherMetrics
     worker_id: str
     lease: timedelta
+    #: The operator's teacher endpoints (`TeacherOptions.resolved_endpoints`), read when a job runs.
+    endpoints: Callable[[], dict[str, TeacherEndpoint]]
 
 
 def encrypt_payload(key: Fernet, record: dict[str, Any]) -> dict[str, Any]:
@@ -113,12 +117,23 @@ class LabelingRunner:
         task = Task.model_validate(spec["task"])
         teacher = TeacherSpec.model_validate(spec["teacher"])
         execution = ExecutionSpec.model_validate(spec["execution"])
-        api_key = os.environ.get(teacher.api_key_env)
-        if not api_key:
-            await self._pause(f"the teacher API key variable {teacher.api_key_env} is not set")
+        endpoint = self.ctx.endpoints().get(teacher.endpoint)
+        if endpoint is None:
+            await self._pause(f"the teacher endpoint '{teacher.endpoint}' is not configured any more")
             return
+        api_key = os.environ.get(endpoint.api_key_env)
+        if not api_key:
+            await self._pause(f"the API key variable {endpoint.api_key_env} of teacher endpoint "
+                              f"'{teacher.endpoint}' is not set")
+            return
+        if not spec.get("send_raw_text"):
+            try:  # the schema's descriptions (structure-example values) go to the teacher too
+                task = await self._anonymized_descriptions(task)
+            except AnonymizerUnavailable as exc:
+                await self._pause(f"anonymizer unavailable, nothing was sent: {exc}")
+                return
         m = self.ctx.metrics
-        client = TeacherClient(teacher, execution, api_key, CallMetrics(
+        client = TeacherClient(teacher, str(endpoint.base_url), execution, api_key, CallMetrics(
             calls=m.calls_for(self.job_id), retries=m.retries_for(self.job_id),
             latency=m.latency.labels(self.job_id), tokens=m.tokens_for(self.job_id)))
         labeler = Labeler(task, client, execution.self_consistency_samples, execution.max_attempts)
@@ -212,21 +227,54 @@ class LabelingRunner:
                                                                         PSEUDONYMIZE)
                 updated = [{"id": i.payload.get("id"), "system_prompt": systems[r["system_prompt"]],
                             "user_prompt": res["document"], "mapping_id": res.get("mapping_id"), "anonymized": True}
-                           for i, r, res in zip(raw, records, results)]
+                           for i, r, res in zip(raw, records, results, strict=True)]
             await self._db(self.ctx.store.update_item_payloads, self.job_id, self.ctx.worker_id,
                            {item.idx: payload for item, payload in zip(raw, updated)})
             for item, payload in zip(raw, updated):
                 item.payload = payload
         instruction = spec.get("instruction") or ""
+        if instruction and not spec.get("send_raw_text") and any(not i.payload.get("system_prompt") for i in items):
+            # the task's instruction stands in for a missing system prompt: it is analyzed like every text
+            instruction = (await self._anonymized_system_prompts([instruction]))[instruction]
         return [(i, Document(i.idx, i.payload.get("system_prompt") or instruction,
                              user_prompt_text(i.payload["user_prompt"]))) for i in items]
+
+    async def _anonymized_descriptions(self, task: Task) -> Task:
+        """The task with every `description` of its output schema anonymized (validation is unchanged)."""
+        found: list[str] = []
+
+        def collect(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("description"), str) and node["description"].strip():
+                    found.append(node["description"])
+                for child in node.values():
+                    collect(child)
+            elif isinstance(node, list):
+                for child in node:
+                    collect(child)
+
+        collect(task.output_schema)
+        if not found:
+            return task
+        clean = await self._anonymized_system_prompts(found)
+
+        def rebuild(node: Any) -> Any:
+            if isinstance(node, dict):
+                return {k: clean.get(v, v) if k == "description" and isinstance(v, str) else rebuild(v)
+                        for k, v in node.items()}
+            if isinstance(node, list):
+                return [rebuild(child) for child in node]
+            return node
+
+        return task.model_copy(update={"output_schema": rebuild(task.output_schema)})
 
     async def _anonymized_system_prompts(self, prompts: list[str]) -> dict[str, str]:
         missing = sorted({p for p in prompts if p and p not in self._systems})
         if missing:
             results = await self.ctx.anonymizer.anonymize_documents(missing)
             self._systems.update({p: r["document"] for p, r in zip(missing, results)})
-        return {p: self._systems.get(p, p) for p in prompts}
+        # every non-empty prompt was analyzed (the client fails closed on a short answer): no raw fallback
+        return {p: self._systems[p] if p else p for p in prompts}
 
     async def _work(self, queue: asyncio.Queue, labeler: Labeler) -> None:
         while (group := await queue.get()) is not None:
@@ -311,7 +359,7 @@ class LabelingRunner:
         used_in, used_out = store.usage_totals(self.job_id)
         job = store.get(self.job_id)
         metadata = {"job_id": self.job_id, "task": task.model_dump(), "teacher_model": teacher.model,
-                    "teacher_base_url": str(teacher.base_url), "items": counts[ItemState.DONE],
+                    "teacher_endpoint": teacher.endpoint, "items": counts[ItemState.DONE],
                     "failed": counts[ItemState.FAILED], "tokens_in": used_in, "tokens_out": used_out,
                     "anonymized": not job.spec.get("send_raw_text", False),
                     "created_at": job.created_at.isoformat()}

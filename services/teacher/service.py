@@ -18,7 +18,7 @@ from shared.tasks import SchemaError, Task, TaskSpec
 from services.teacher.protocol import (CreateLabelingJob, Estimate, ItemFailure, JobEventView, LabelingJobView,
                                        Progress, TeacherSpec)
 from services.teacher.runner import RunnerContext, cost_of, dataset_line, encrypt_payload, iter_items
-from services.teacher.settings import TeacherOptions
+from services.teacher.settings import TeacherEndpoint, TeacherOptions
 from services.teacher.worker import JOB_KIND
 
 #: Rough characters per token for estimates (Portuguese text, BPE tokenizers).
@@ -78,11 +78,26 @@ class LabelingService:
                                   f"{self.options.max_items_per_job}.")
         return records
 
+    def endpoint(self, teacher: TeacherSpec) -> TeacherEndpoint:
+        """The operator-configured endpoint a job names; 422 naming the configured ones otherwise."""
+        endpoints = self.options.resolved_endpoints()
+        configured = ", ".join(sorted(endpoints)) or "none"
+        if teacher.base_url is not None or teacher.api_key_env is not None:
+            raise Unprocessable("A job names its teacher by teacher.endpoint; it cannot give a base_url or an "
+                                f"api_key_env. Configured endpoints: {configured}.")
+        endpoint = endpoints.get(teacher.endpoint)
+        if endpoint is None:
+            raise Unprocessable(f"Teacher endpoint '{teacher.endpoint}' is not configured. Configured endpoints: "
+                                f"{configured}.")
+        if endpoint.models is not None and teacher.model not in endpoint.models:
+            raise Unprocessable(f"Teacher endpoint '{teacher.endpoint}' allows the models "
+                                f"{', '.join(endpoint.models)}.")
+        return endpoint
+
     def create(self, request: CreateLabelingJob, principal: Principal, request_id: str) -> LabelingJobView | Estimate:
         task = build_task(request.task)
         teacher = request.teacher
-        if teacher.api_key_env not in self.options.allowed_api_key_envs:
-            raise Unprocessable(f"api_key_env must be one of {self.options.allowed_api_key_envs}.")
+        self.endpoint(teacher)
         records = self._records(request)
         missing = [i for i, r in enumerate(records) if not (r.system_prompt or task.instruction)]
         if missing:

@@ -76,7 +76,8 @@ def fake_teacher() -> Iterator[FakeTeacher]:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> Iterator[tuple[Platform, str, S3ObjectStore]]:
+def platform(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server,
+             fake_teacher: FakeTeacher) -> Iterator[tuple[Platform, str, S3ObjectStore]]:
     tmp = tmp_path_factory.mktemp("e2e")
     task = Task.from_example("severity", STRUCTURE, instruction=INSTRUCTION)
     corpus = [scrub(build_prompt(prompt_spec_for(task, "compact"), r["user_prompt"]) + json.dumps(keyword_labeler(
@@ -94,6 +95,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> I
         "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID": s3_server.access_key,
         "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY": s3_server.secret_key,
         "LLM4GOV_TEACHER_API_KEY": "e2e-teacher-key",
+        "LLM4GOV_TEACHER__ENDPOINTS": json.dumps({"fake": {"base_url": fake_teacher.url, "allow_http": True,
+                                                           "api_key_env": "LLM4GOV_TEACHER_API_KEY"}}),
         "LLM4GOV_TRAINER__POLL_INTERVAL_S": "0.5",
         "LLM4GOV_INFERENCE__BASE_MODEL": "tiny-llama",
         "LLM4GOV_INFERENCE__MAX_TOKENS": "300",
@@ -133,7 +136,7 @@ def test_method_end_to_end_keeps_pii_inside(platform: tuple[Platform, str, S3Obj
         job = teacher.post("/v1/labeling-jobs", json={
             "task": {"name": "severity", "instruction": INSTRUCTION, "structure_example": STRUCTURE},
             "dataset": {"records": records(24)},
-            "teacher": {"base_url": fake_teacher.url, "model": "fake-teacher", "api_key_env": "LLM4GOV_TEACHER_API_KEY"},
+            "teacher": {"endpoint": "fake", "model": "fake-teacher"},
             "execution": {"concurrency": 4}})
         assert job.status_code == 201, job.text
         job = _wait(teacher, f"/v1/labeling-jobs/{job.json()['id']}", "state", ("succeeded", "failed", "paused"))

@@ -7,7 +7,7 @@ LLM4GOV_TEACHER__ANONYMIZER_TIMEOUT_S: {{ $s.anonymizerTimeoutSeconds | quote }}
 LLM4GOV_TEACHER__WORKER_ENABLED: {{ $s.workerEnabled | quote }}
 LLM4GOV_TEACHER__LEASE_S: {{ $s.leaseSeconds | quote }}
 LLM4GOV_TEACHER__MAX_ITEMS_PER_JOB: {{ $s.maxItemsPerJob | int64 | quote }}
-LLM4GOV_TEACHER__ALLOWED_API_KEY_ENVS: {{ toJson $s.allowedApiKeyEnvs | quote }}
+LLM4GOV_TEACHER__ENDPOINTS: {{ toJson $s.endpoints | quote }}
 {{- end -}}
 
 {{- define "llm4gov.teacher.env" -}}

@@ -26,6 +26,8 @@ import regex as re
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from shared.errors import ServiceUnavailable
+
 from .context import ContextMatcher
 
 #: Boundaries for values made of digits: no letter/digit glued on either side, and no separator
@@ -149,8 +151,10 @@ class BrPatternRecognizer(PatternRecognizer):
             try:
                 matches = list(compiled.finditer(text, timeout=REGEX_TIMEOUT_SECONDS))
             except TimeoutError:
-                logger.warning("pattern %s of %s timed out; skipped", spec.name, self.name)
-                continue
+                # never a silent pass: skipping the pattern would let its PII through unmasked
+                logger.warning("pattern %s of %s timed out; the analysis fails", spec.name, self.name)
+                raise ServiceUnavailable(f"The analysis timed out (recognizer {self.name}); nothing was "
+                                         "returned. Retry, or split the text.") from None
             for match in matches:
                 result = self._score_match(spec, match.start(), match.end(), text[match.start():match.end()])
                 if result is not None:

@@ -88,6 +88,22 @@ def test_anonymize_document_keeps_structure(anonymizer: Anonymizer) -> None:
     assert {e["path"] for e in body["entities"]} == {"/texto", "/anexos/0/cpf"}
 
 
+def test_keys_and_numbers_of_a_document_are_analyzed_too(anonymizer: Anonymizer) -> None:
+    cpf_digits = int(CPF_BARE)
+    # (`5.2998224725e10` in JSON is the same float as `52998224725.0`: one test covers both)
+    document = {f"Maria Souza, CPF {CPF}": "reclamação", "cpf_num": float(cpf_digits), "outro": cpf_digits,
+                "quantidade": 3, "valor": 12.5}
+    body = anonymizer.client().post("/v1/anonymize", json={"document": document}).json()
+    doc = body["document"]
+    sent = repr(doc)
+    assert CPF not in sent and CPF_BARE not in sent and "Maria Souza" not in sent
+    assert doc["cpf_num"] == doc["outro"] == "<CPF_1>"  # numbers read as their digits
+    assert doc["quantidade"] == 3 and doc["valor"] == 12.5  # numbers that are not PII stay numbers
+    (key,) = [k for k in doc if k not in ("cpf_num", "outro", "quantidade", "valor")]
+    assert "<CPF_1>" in key and "<PESSOA_1>" in key and doc[key] == "reclamação"
+    assert any(e["path"].endswith("~key") for e in body["entities"])
+
+
 def test_operators(anonymizer: Anonymizer) -> None:
     client = anonymizer.client()
     text = f"Contribuinte Joana Ribeiro, CPF {CPF}."

@@ -241,6 +241,13 @@ def test_openai_compatible_api(inference: Inference) -> None:
         assert client.post("/v1/chat/completions", json={
             "model": "severity@999", "messages": [{"role": "user", "content": "x"}]}).status_code == 404
         assert client.post("/v1/chat/completions", json={"model": "severity", "messages": []}).status_code == 422
+        # only known OpenAI fields reach the engine, within the service's limits
+        hello = [{"role": "user", "content": "Olá"}]
+        for extra in ({"n": 50}, {"max_tokens": 100_000}, {"best_of": 20}, {"guided_decoding_backend": "x"}):
+            refused = client.post("/v1/chat/completions", json={"model": "severity", "messages": hello, **extra})
+            assert refused.status_code == 422, (extra, refused.text)
+        too_long = [{"role": "user", "content": "x" * 3000}]
+        assert client.post("/v1/chat/completions", json={"model": "base", "messages": too_long}).status_code == 422
     # the in-flight count went back to zero after the streamed answer
     assert next(t for t in inference.serving()["tasks"] if t["task"] == "severity")["in_flight"] == 0
 

@@ -42,10 +42,18 @@ def canary_records(n: int, seed: int = 1) -> tuple[list[dict[str, Any]], list[st
     return records, canaries
 
 
-def job_request(records: list[dict[str, Any]], fake_url: str, **execution: Any) -> dict[str, Any]:
+FAKE_ENDPOINT = "fake"
+
+
+def fake_endpoints(fake_url: str) -> dict[str, Any]:
+    """The operator's endpoint configuration naming the fake teacher (plain http: a local fake)."""
+    return {FAKE_ENDPOINT: {"base_url": fake_url, "api_key_env": "OPENAI_API_KEY", "allow_http": True}}
+
+
+def job_request(records: list[dict[str, Any]], **execution: Any) -> dict[str, Any]:
     return {"task": {"name": "severity", "structure_example": STRUCTURE},
             "dataset": {"records": records},
-            "teacher": {"base_url": fake_url, "model": "fake-teacher", "timeout_s": 5},
+            "teacher": {"endpoint": FAKE_ENDPOINT, "model": "fake-teacher", "timeout_s": 5},
             "execution": {"concurrency": 8, "backoff_initial_s": 0.05, "backoff_max_s": 0.3, **execution}}
 
 
@@ -88,13 +96,15 @@ def teacher_api_key() -> Iterator[None]:
 
 
 def teacher_settings(tmp: Path, anonymizer_url: str, anonymizer_key: str | None, database_url: str | None = None,
-                     worker_id: str = "test-worker") -> tuple[TeacherSettings, dict[str, str]]:
+                     worker_id: str = "test-worker",
+                     fake_url: str = "http://127.0.0.1:9/v1") -> tuple[TeacherSettings, dict[str, str]]:
     keys = {role: generate_api_key() for role in ("label", "admin", "classify")}
     settings = TeacherSettings(
         data_dir=tmp, database_url=database_url,
         api_keys=[ApiKeyEntry(name=f"{r}-client", sha256=hash_api_key(k), roles=[r]) for r, k in keys.items()],
         teacher=TeacherOptions(anonymizer_url=anonymizer_url, anonymizer_api_key=anonymizer_key,
-                               poll_interval_s=0.2, worker_id=worker_id, secret_key="t" * 40))
+                               poll_interval_s=0.2, worker_id=worker_id, secret_key="t" * 40,
+                               endpoints=fake_endpoints(fake_url)))
     return settings, keys
 
 
@@ -102,9 +112,9 @@ def teacher_settings(tmp: Path, anonymizer_url: str, anonymizer_key: str | None,
 def start_teacher(tmp_path: Path, anonymizer_service: Anonymizer) -> Iterator[Callable[..., Teacher]]:
     stack: list[Any] = []
 
-    def start(anonymizer_url: str | None = None, **kwargs: Any) -> Teacher:
+    def start(fake_url: str = "http://127.0.0.1:9/v1", anonymizer_url: str | None = None, **kwargs: Any) -> Teacher:
         settings, keys = teacher_settings(tmp_path / f"t{len(stack)}", anonymizer_url or anonymizer_service.url,
-                                          anonymizer_service.keys["anonymize"], **kwargs)
+                                          anonymizer_service.keys["anonymize"], fake_url=fake_url, **kwargs)
         ctx = serve_app(create_app(settings))
         url = ctx.__enter__()
         stack.append(ctx)

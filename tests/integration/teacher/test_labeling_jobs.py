@@ -25,9 +25,9 @@ def _results(teacher, job_id: str) -> list[dict]:  # type: ignore[no-untyped-def
 def test_job_labels_everything_and_nothing_personal_leaves(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, canaries = canary_records(24)
     with serve_fake_teacher(latency_s=0.02) as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            r = client.post("/v1/labeling-jobs", json=job_request(records, fake.url))
+            r = client.post("/v1/labeling-jobs", json=job_request(records))
             assert r.status_code == 201, r.text
             job_id = r.json()["id"]
         job = teacher.wait(job_id)
@@ -69,8 +69,8 @@ def test_job_labels_everything_and_nothing_personal_leaves(start_teacher) -> Non
 def test_faults_lose_nothing(start_teacher, faults: dict) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(30, seed=3)
     with serve_fake_teacher(latency_s=0.01, seed=5, **faults) as fake:
-        teacher = start_teacher()
-        request = job_request(records, fake.url, max_attempts=8)
+        teacher = start_teacher(fake.url)
+        request = job_request(records, max_attempts=8)
         request["teacher"]["timeout_s"] = 1
         with teacher.client() as client:
             job_id = client.post("/v1/labeling-jobs", json=request).json()["id"]
@@ -91,9 +91,9 @@ def test_faults_lose_nothing(start_teacher, faults: dict) -> None:  # type: igno
 def test_failing_items_are_reported_not_dropped(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(6, seed=4)
     with serve_fake_teacher(p_500=1.0, retry_after_s=0.01) as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            job_id = client.post("/v1/labeling-jobs", json=job_request(records, fake.url, max_attempts=2)).json()["id"]
+            job_id = client.post("/v1/labeling-jobs", json=job_request(records, max_attempts=2)).json()["id"]
             job = teacher.wait(job_id)
             assert job["state"] == "failed" and job["progress"]["failed"] == 6
             failures = client.get(f"/v1/labeling-jobs/{job_id}/failures").json()["data"]
@@ -107,9 +107,9 @@ def test_failing_items_are_reported_not_dropped(start_teacher) -> None:  # type:
 def test_resume_retries_failed_items(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(5, seed=8)
     with serve_fake_teacher(fail_first_attempts=2) as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            job_id = client.post("/v1/labeling-jobs", json=job_request(records, fake.url, max_attempts=1)).json()["id"]
+            job_id = client.post("/v1/labeling-jobs", json=job_request(records, max_attempts=1)).json()["id"]
             assert teacher.wait(job_id)["state"] == "failed"
             # the view is read after the worker is woken: it may already have claimed the job
             assert client.post(f"/v1/labeling-jobs/{job_id}/resume").json()["state"] in ("queued", "running")
@@ -125,9 +125,9 @@ def test_resume_retries_failed_items(start_teacher) -> None:  # type: ignore[no-
 def test_json_schema_refused_falls_back_to_json_object(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(6, seed=5)
     with serve_fake_teacher(supports_json_schema=False) as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            job_id = client.post("/v1/labeling-jobs", json=job_request(records, fake.url)).json()["id"]
+            job_id = client.post("/v1/labeling-jobs", json=job_request(records)).json()["id"]
             assert teacher.wait(job_id)["state"] == "succeeded"
             events = client.get(f"/v1/labeling-jobs/{job_id}/events").json()["data"]
         assert any(e["type"] == "teacher.response_format" for e in events)
@@ -144,9 +144,9 @@ def test_anonymizer_down_pauses_and_sends_nothing(start_teacher, anonymizer_serv
     port = free_port()
     records, canaries = canary_records(8, seed=6)
     with serve_fake_teacher() as fake:
-        teacher = start_teacher(anonymizer_url=f"http://127.0.0.1:{port}")
+        teacher = start_teacher(fake.url, anonymizer_url=f"http://127.0.0.1:{port}")
         with teacher.client() as client:
-            job_id = client.post("/v1/labeling-jobs", json=job_request(records, fake.url)).json()["id"]
+            job_id = client.post("/v1/labeling-jobs", json=job_request(records)).json()["id"]
             job = teacher.wait(job_id)
             assert job["state"] == "paused" and "anonymizer unavailable" in job["reason"]
             assert job["progress"]["pending"] == 8
@@ -164,9 +164,9 @@ def test_anonymizer_down_pauses_and_sends_nothing(start_teacher, anonymizer_serv
 def test_budget_pauses_the_job(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(40, seed=7)
     with serve_fake_teacher(latency_s=0.02) as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            request = job_request(records, fake.url, budget_tokens=1500, concurrency=2)
+            request = job_request(records, budget_tokens=1500, concurrency=2)
             job_id = client.post("/v1/labeling-jobs", json=request).json()["id"]
             job = teacher.wait(job_id)
             assert job["state"] == "paused" and "budget" in job["reason"]
@@ -176,9 +176,9 @@ def test_budget_pauses_the_job(start_teacher) -> None:  # type: ignore[no-untype
 def test_cancel_stops_the_job(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(40, seed=9)
     with serve_fake_teacher(latency_s=0.3) as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            job_id = client.post("/v1/labeling-jobs", json=job_request(records, fake.url, concurrency=2)).json()["id"]
+            job_id = client.post("/v1/labeling-jobs", json=job_request(records, concurrency=2)).json()["id"]
             teacher.wait(job_id, states=("running",))
             r = client.post(f"/v1/labeling-jobs/{job_id}/cancel")
             assert r.status_code == 200 and r.json()["state"] == "cancelled"
@@ -194,14 +194,14 @@ def test_cancel_stops_the_job(start_teacher) -> None:  # type: ignore[no-untyped
 def test_multi_document_calls_and_self_consistency(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(16, seed=10)
     with serve_fake_teacher() as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         with teacher.client() as client:
-            multi = client.post("/v1/labeling-jobs", json=job_request(records, fake.url, documents_per_call=8)).json()
+            multi = client.post("/v1/labeling-jobs", json=job_request(records, documents_per_call=8)).json()
             assert teacher.wait(multi["id"])["state"] == "succeeded"
             calls = fake.stats()["total"]
             assert calls <= 4  # 16 documents in 2 calls (plus any single-document redo)
             voted = client.post("/v1/labeling-jobs",
-                                json=job_request(records[:4], fake.url, self_consistency_samples=3)).json()
+                                json=job_request(records[:4], self_consistency_samples=3)).json()
             assert teacher.wait(voted["id"])["state"] == "succeeded"
     lines = _results(teacher, multi["id"])
     assert len(lines) == 16
@@ -209,11 +209,53 @@ def test_multi_document_calls_and_self_consistency(start_teacher) -> None:  # ty
     assert all(0 < line["confidence"] <= 1 for line in voted_lines)
 
 
+def test_an_anonymizer_that_answers_short_pauses_the_job_with_nothing_sent(start_teacher) -> None:  # type: ignore[no-untyped-def]
+    from fastapi import FastAPI
+
+    from tests.servers import serve_app
+
+    short = FastAPI()  # a broken anonymizer: 200, but fewer results than documents
+
+    @short.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @short.post("/v1/anonymize/batch")
+    def batch() -> dict[str, list[dict[str, str]]]:
+        return {"results": []}
+
+    records, _ = canary_records(4, seed=13)
+    with serve_fake_teacher() as fake, serve_app(short) as short_url:
+        teacher = start_teacher(fake.url, anonymizer_url=short_url)
+        with teacher.client() as client:
+            job = teacher.wait(client.post("/v1/labeling-jobs", json=job_request(records)).json()["id"])
+        assert job["state"] == "paused" and "0 results for" in job["reason"]
+        assert fake.bodies() == []
+
+
+def test_the_task_instruction_and_schema_descriptions_are_anonymized(start_teacher) -> None:  # type: ignore[no-untyped-def]
+    records, _ = canary_records(3, seed=14)
+    for record in records:
+        record.pop("system_prompt")  # the task's instruction stands in for it
+    with serve_fake_teacher() as fake:
+        teacher = start_teacher(fake.url)
+        request = job_request(records)
+        request["task"]["instruction"] = "Classifique a severidade (responsável: CPF 529.982.247-25)."
+        request["task"]["structure_example"] = {**request["task"]["structure_example"],
+                                                "explanation": "Como no caso do CPF 111.444.777-35."}
+        with teacher.client() as client:
+            job = teacher.wait(client.post("/v1/labeling-jobs", json=request).json()["id"])
+        assert job["state"] == "succeeded", job
+        everything = json.dumps(fake.bodies(), ensure_ascii=False)  # messages and response_format
+        assert "Classifique a severidade" in everything and "Como no caso do CPF" in everything
+        assert "529.982.247-25" not in everything and "111.444.777-35" not in everything
+
+
 def test_dry_run_estimates_without_creating(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(10)
     teacher = start_teacher()
     with teacher.client() as client:
-        request = job_request(records, "http://127.0.0.1:9/v1")
+        request = job_request(records)
         request["teacher"].update(price_per_million_input_tokens=0.27, price_per_million_output_tokens=1.1)
         estimate = client.post("/v1/labeling-jobs", json={**request, "dry_run": True}).json()
         assert estimate["items"] == 10 and estimate["calls"] == 10 and estimate["estimated_cost"] > 0
@@ -226,8 +268,8 @@ def test_dry_run_estimates_without_creating(start_teacher) -> None:  # type: ign
 def test_raw_text_needs_admin_and_is_audited(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, canaries = canary_records(3, seed=11)
     with serve_fake_teacher() as fake:
-        teacher = start_teacher()
-        request = {**job_request(records, fake.url), "send_raw_text": True}
+        teacher = start_teacher(fake.url)
+        request = {**job_request(records), "send_raw_text": True}
         assert teacher.client("label").post("/v1/labeling-jobs", json=request).status_code == 403
         r = teacher.client("admin").post("/v1/labeling-jobs", json=request)
         assert r.status_code == 201
@@ -242,32 +284,36 @@ def test_raw_text_needs_admin_and_is_audited(start_teacher) -> None:  # type: ig
 def test_bad_inputs_are_4xx(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(2)
     teacher = start_teacher()
-    url = "http://127.0.0.1:9/v1"
     with teacher.client() as client:
         def post(body):  # type: ignore[no-untyped-def]
             return client.post("/v1/labeling-jobs", json=body)
-        assert post({**job_request([], url)}).status_code == 422  # empty dataset
-        bad_schema = job_request(records, url)
+        assert post({**job_request([])}).status_code == 422  # empty dataset
+        bad_schema = job_request(records)
         bad_schema["task"] = {"name": "t", "output_schema": {"type": "string"}}
         assert post(bad_schema).status_code == 422
-        both = job_request(records, url)
+        both = job_request(records)
         both["task"]["output_schema"] = {"type": "object", "properties": {"a": {"type": "string"}}}
         assert post(both).status_code == 422
-        empty_example = job_request(records, url)
+        empty_example = job_request(records)
         empty_example["task"]["structure_example"] = {}
         assert post(empty_example).status_code == 422
-        secret_env = job_request(records, url)
-        secret_env["teacher"]["api_key_env"] = "LLM4GOV_ANONYMIZER__SECRET_KEY"
-        assert post(secret_env).status_code == 422
-        missing_uri = job_request(records, url)
+        # a job cannot point the server's key (or the documents) at a host of its choosing
+        for teacher_spec in ({"base_url": "https://attacker.example/v1"}, {"api_key_env": "OPENAI_API_KEY"},
+                             {"base_url": "http://169.254.169.254/v1", "api_key_env": "LLM4GOV_ANONYMIZER__SECRET_KEY"},
+                             {"endpoint": "attacker"}):
+            body = job_request(records)
+            body["teacher"].update(teacher_spec)
+            refused = post(body)
+            assert refused.status_code == 422 and "Configured endpoints: fake" in refused.json()["detail"], refused.text
+        missing_uri = job_request(records)
         missing_uri["dataset"] = {"uri": "uploads/nothing.jsonl"}
         assert post(missing_uri).status_code == 404
-        bad_uri = job_request(records, url)
+        bad_uri = job_request(records)
         bad_uri["dataset"] = {"uri": "../etc/passwd"}
         assert post(bad_uri).status_code == 422
-        no_prompt = job_request([{"user_prompt": "texto"}], url)
+        no_prompt = job_request([{"user_prompt": "texto"}])
         assert post(no_prompt).status_code == 422
-        assert post({**job_request(records, url), "execution": {"concurrency": 0}}).status_code == 422
+        assert post({**job_request(records), "execution": {"concurrency": 0}}).status_code == 422
         assert client.get("/v1/labeling-jobs/unknown").status_code == 404
         assert client.get("/v1/labeling-jobs/unknown/results").status_code == 404
         assert client.post("/v1/labeling-jobs/unknown/cancel").status_code == 404
@@ -278,10 +324,10 @@ def test_bad_inputs_are_4xx(start_teacher) -> None:  # type: ignore[no-untyped-d
 def test_dataset_from_object_storage(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, _ = canary_records(4, seed=12)
     with serve_fake_teacher() as fake:
-        teacher = start_teacher()
+        teacher = start_teacher(fake.url)
         objects = LocalObjectStore(teacher.settings.resolved_storage_root())
         objects.put_bytes("uploads/batch.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode())
-        request = job_request(records, fake.url)
+        request = job_request(records)
         request["dataset"] = {"uri": "uploads/batch.jsonl"}
         with teacher.client() as client:
             job_id = client.post("/v1/labeling-jobs", json=request).json()["id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import signal
 import subprocess
@@ -16,18 +17,19 @@ import httpx
 from shared.db import create_db_engine, init_db
 from shared.jobstore import ItemState, JobStore
 from tests.fakes.teacher_server import serve_fake_teacher
-from tests.integration.teacher.conftest import TEACHER_KEY, canary_records, job_request
+from tests.integration.teacher.conftest import TEACHER_KEY, canary_records, fake_endpoints, job_request
 from tests.servers import free_port, service_process
 
 
 @contextmanager
 def teacher_process(data_dir: Path, anonymizer, worker_id: str, database_url: str | None = None,  # type: ignore[no-untyped-def]
-                    port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+                    port: int | None = None, fake_url: str = "http://127.0.0.1:9/v1") -> Iterator[tuple[str, subprocess.Popen]]:
     env = {"LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir),
            "LLM4GOV_TEACHER__ANONYMIZER_URL": anonymizer.url,
            "LLM4GOV_TEACHER__ANONYMIZER_API_KEY": anonymizer.keys["anonymize"],
            "LLM4GOV_TEACHER__WORKER_ID": worker_id, "LLM4GOV_TEACHER__POLL_INTERVAL_S": "0.2",
-           "LLM4GOV_TEACHER__SECRET_KEY": "s" * 40, "OPENAI_API_KEY": TEACHER_KEY}
+           "LLM4GOV_TEACHER__SECRET_KEY": "s" * 40, "OPENAI_API_KEY": TEACHER_KEY,
+           "LLM4GOV_TEACHER__ENDPOINTS": json.dumps(fake_endpoints(fake_url))}
     if database_url:
         env["LLM4GOV_DATABASE_URL"] = database_url
     with service_process("teacher", env, data_dir / f"{worker_id}-{port or 'any'}.log", port) as running:
@@ -62,8 +64,8 @@ def test_kill_9_mid_job_then_restart_finishes_each_item_once(tmp_path: Path, ano
     records, _ = canary_records(40, seed=21)
     port = free_port()
     with serve_fake_teacher(latency_s=0.25) as fake:
-        with teacher_process(tmp_path, anonymizer_service, "replica-a", port=port) as (url, proc):
-            request = job_request(records, fake.url, concurrency=4)
+        with teacher_process(tmp_path, anonymizer_service, "replica-a", port=port, fake_url=fake.url) as (url, proc):
+            request = job_request(records, concurrency=4)
             job_id = httpx.post(f"{url}/v1/labeling-jobs", json=request, timeout=30).json()["id"]
             deadline = time.monotonic() + 60
             while httpx.get(f"{url}/v1/labeling-jobs/{job_id}").json()["progress"]["done"] < 10:
@@ -76,7 +78,7 @@ def test_kill_9_mid_job_then_restart_finishes_each_item_once(tmp_path: Path, ano
         recorded = {item.result["user_prompt"]["document_id"]  # type: ignore[index]
                     for item in JobStore(init_db(engine)).items(job_id, ItemState.DONE)}
         engine.dispose()
-        with teacher_process(tmp_path, anonymizer_service, "replica-a", port=port) as (url, _):
+        with teacher_process(tmp_path, anonymizer_service, "replica-a", port=port, fake_url=fake.url) as (url, _):
             job = _wait(url, job_id, ("succeeded", "failed", "paused"))
             lines = [line for line in httpx.get(f"{url}/v1/labeling-jobs/{job_id}/results").text.splitlines() if line]
         sent = _documents_sent(fake)
@@ -102,9 +104,9 @@ def test_two_replicas_share_a_postgresql_job_without_double_work(tmp_path: Path,
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with serve_fake_teacher(latency_s=0.1) as fake, \
-            teacher_process(tmp_path / "a", anonymizer_service, "replica-a", postgres_url) as (url_a, _), \
-            teacher_process(tmp_path / "b", anonymizer_service, "replica-b", postgres_url) as (url_b, _):
-        request = job_request(records, fake.url, concurrency=3)
+            teacher_process(tmp_path / "a", anonymizer_service, "replica-a", postgres_url, fake_url=fake.url) as (url_a, _), \
+            teacher_process(tmp_path / "b", anonymizer_service, "replica-b", postgres_url, fake_url=fake.url) as (url_b, _):
+        request = job_request(records, concurrency=3)
         job_id = httpx.post(f"{url_a}/v1/labeling-jobs", json=request, timeout=30).json()["id"]
         job = _wait(url_b, job_id, ("succeeded", "failed", "paused"))
         metrics = [httpx.get(f"{u}/metrics").text for u in (url_a, url_b)]

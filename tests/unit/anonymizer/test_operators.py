@@ -101,11 +101,17 @@ def test_propagation_marks_repeats_across_strings() -> None:
 
 
 def test_documents_walk_and_rebuild() -> None:
-    doc = {"id": 7, "texto": "a", "lista": ["b", {"x/y": "c", "n": 12345678909, "ok": True}]}
+    doc = {"id": 7, "texto": "a", "lista": ["b", {"x/y": "c", "n": 12345678909, "f": 5.2998224725e10, "ok": True}]}
     strings = collect_strings(doc, 100, 10)
-    assert strings == [("/texto", "a"), ("/lista/0", "b"), ("/lista/1/x~1y", "c"), ("/lista/1/n", "12345678909")]
+    assert strings == [("/id~key", "id"), ("/id", "7"), ("/texto~key", "texto"), ("/texto", "a"),
+                       ("/lista~key", "lista"), ("/lista/0", "b"), ("/lista/1/x~1y~key", "x/y"), ("/lista/1/x~1y", "c"),
+                       ("/lista/1/n~key", "n"), ("/lista/1/n", "12345678909"), ("/lista/1/f~key", "f"),
+                       ("/lista/1/f", "52998224725"), ("/lista/1/ok~key", "ok")]
     assert rebuild(doc, lambda p, v: v.upper() if isinstance(v, str) else v) == \
-        {"id": 7, "texto": "A", "lista": ["B", {"x/y": "C", "n": 12345678909, "ok": True}]}
+        {"ID": 7, "TEXTO": "A", "LISTA": ["B", {"X/Y": "C", "N": 12345678909, "F": 5.2998224725e10, "OK": True}]}
+    # keys that become the same text are kept apart
+    assert rebuild({"Maria": 1, "MARIA": 2}, lambda p, v: "<P>" if p.endswith("~key") else v) == \
+        {"<P>": 1, "<P> (2)": 2}
     with pytest.raises(PayloadTooLarge):
         collect_strings({"a": ["x"] * 11}, 10, 10)
     with pytest.raises(Unprocessable):

@@ -481,3 +481,13 @@ def test_generated_values_in_sentences_are_found_exactly(analyzer, kind, seed, f
     results = resolve_overlaps(analyzer.analyze(text, language="pt"))
     overlapping = [(r.entity_type, r.start, r.end) for r in results if r.start < end and r.end > start]
     assert overlapping == [(entity, start, end)], text
+
+
+def test_a_regex_timeout_fails_the_analysis_instead_of_skipping_the_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.anonymizer.recognizers import base
+    from shared.errors import ServiceUnavailable
+
+    monkeypatch.setattr(base, "REGEX_TIMEOUT_SECONDS", 1e-9)
+    text = "CPF 529.982.247-25 " * 20_000
+    with pytest.raises(ServiceUnavailable, match="timed out"):
+        BrCpfRecognizer().analyze(text, ["BR_CPF"])

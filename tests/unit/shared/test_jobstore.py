@@ -149,3 +149,15 @@ def test_complete_items_in_one_transaction(store: JobStore) -> None:
     assert kept == {0, 1}
     assert store.item_counts(job.id) == {"pending": 1, "claimed": 0, "done": 1, "failed": 1}
     assert [e.data for e in store.events(job.id) if e.type == "item.failed"] == [{"index": 1, "reason": "bad answer"}]
+
+
+def test_a_sqlite_job_store_is_readable_by_its_owner_only(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    from shared.db import create_db_engine, init_db
+
+    path = tmp_path / "store" / "llm4gov.sqlite3"
+    engine = create_db_engine(f"sqlite:///{path}")
+    init_db(engine)
+    engine.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
