@@ -18,15 +18,16 @@ from typing import Any
 
 import numpy as np
 
+from shared.prompts import prompt_token_ids
+
 EMBEDDER = "mean-mid-last-v1"
 DEFAULT_MAX_TOKENS = 512
 
 
 def document_token_ids(tokenizer: Any, text: str, max_tokens: int) -> list[int]:
-    """The token ids a document is embedded from: BOS (when the tokenizer has one), then the text, cut to
-    `max_tokens` from the end (the beginning of an administrative document says what it is)."""
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"][:max_tokens - 1]
-    return ([tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []) + ids
+    """The token ids a document is embedded from: the student's own prompt encoding (BOS, then the text),
+    cut to `max_tokens` (the beginning of an administrative document says what it is)."""
+    return prompt_token_ids(tokenizer, text)[:max_tokens]
 
 
 class BaseEmbedder:
