@@ -143,7 +143,10 @@ def create_service_app(
             on_shutdown(app)
         log.info("service_stopped", service=service)
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    docs = settings.api_docs  # the interactive docs and the schema show every route and model: a setting
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.authenticator = ApiKeyAuthenticator(settings)

@@ -65,6 +65,8 @@ class ServiceSettings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+    #: Serve `/docs`, `/redoc` and `/openapi.json` (without a key). The Helm chart turns it off.
+    api_docs: bool = True
     #: Requests with a larger body are refused with 413 before they are parsed.
     max_request_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 

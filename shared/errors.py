@@ -81,12 +81,44 @@ def problem_response(status: int, title: str, detail: str, slug: str,
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _safe_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    """Keep where and why a field failed; drop the offending input value."""
+_LOC_ROOTS = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def _declared_names(app: Any) -> frozenset[str]:
+    """Every field and parameter name the app's API declares (cached on the app)."""
+    names = getattr(app.state, "declared_field_names", None)
+    if names is None:
+        found: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key in ("properties", "patternProperties"):
+                    if isinstance(node.get(key), dict):
+                        found.update(node[key])
+                if isinstance(node.get("name"), str) and node.get("in") in _LOC_ROOTS:
+                    found.add(node["name"])
+                for child in node.values():
+                    walk(child)
+            elif isinstance(node, list):
+                for child in node:
+                    walk(child)
+
+        walk(app.openapi())
+        names = app.state.declared_field_names = frozenset(found)
+    return names
+
+
+def _safe_validation_errors(exc: RequestValidationError, declared: frozenset[str]) -> list[dict[str, Any]]:
+    """Keep where and why a field failed, never what was sent.
+
+    A location part that is not a declared field name (a key of the caller's own JSON object, e.g. a
+    metadata key that may be personal data) is shown as `*`; the offending value is never echoed.
+    """
     out = []
     for err in exc.errors():
-        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", "")),
-                    "type": str(err.get("type", ""))})
+        loc = [p if isinstance(p, int) or p in _LOC_ROOTS or p in declared else "*" for p in err.get("loc", ())]
+        # pydantic's messages name the rule (and our validators' the field), never the input
+        out.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))})
     return out
 
 
@@ -102,10 +134,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(exc.status, exc.title, exc.detail, exc.slug, exc.extra, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(HTTP_422_UNPROCESSABLE_CONTENT, "Unprocessable content",
                                 "The request does not match the expected schema.", "validation-error",
-                                {"errors": _safe_validation_errors(exc)})
+                                {"errors": _safe_validation_errors(exc, _declared_names(request.app))})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

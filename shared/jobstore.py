@@ -177,8 +177,10 @@ class JobStore:
             return Job.model_validate(row)
 
     def list(self, kind: str | None = None, state: JobState | None = None, limit: int = 50,
-             before: datetime | None = None) -> list[Job]:
+             before: datetime | None = None, created_by: str | None = None) -> list[Job]:
         query = select(JobRow).order_by(JobRow.created_at.desc(), JobRow.id).limit(limit)
+        if created_by is not None:
+            query = query.where(JobRow.created_by == created_by)
         if kind:
             query = query.where(JobRow.kind == kind)
         if state:

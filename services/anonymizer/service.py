@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.audit import AuditLog
 from shared.auth import Principal
-from shared.errors import PayloadTooLarge, Unprocessable
+from shared.errors import Forbidden, PayloadTooLarge, Unprocessable
 from shared.metrics import ServiceMetrics
 from services.anonymizer.crypto import OperatorKeys
 from services.anonymizer.documents import collect_strings, number_text, rebuild
@@ -132,11 +132,17 @@ class AnonymizerService:
                     request_id: str) -> DeanonymizeResponse:
         resource = f"mapping:{mapping_id}" if mapping_id else "encrypted-tokens"
         try:
+            owner = self.vault.owner(mapping_id) if mapping_id else None
             mapping = self.vault.load(mapping_id) if mapping_id else {}
         except Exception:
             self.deanonymized.labels("not_found").inc()
             self.audit.record(principal, "deanonymize", resource, "denied", request_id, {"reason": "unknown mapping"})
             raise
+        if owner is not None and owner != principal.name and not principal.has("admin"):
+            self.deanonymized.labels("forbidden").inc()
+            self.audit.record(principal, "deanonymize", resource, "denied", request_id, {"reason": "other owner"})
+            raise Forbidden(f"Mapping '{mapping_id}' was created by another API key; restoring it needs the "
+                            "'admin' role.")
         unit = self._unit(text, document)
         self._check_texts([s for _, s in unit.strings])
         restored_total = 0

@@ -39,6 +39,14 @@ class Vault:
             session.add(VaultEntryRow(id=mapping_id, created_by=created_by, ciphertext=blob))
         return mapping_id
 
+    def owner(self, mapping_id: str) -> str:
+        """The API key name that created the mapping; 404 when there is none."""
+        with self._sessions() as session:
+            row = session.get(VaultEntryRow, mapping_id)
+        if row is None:
+            raise NotFound(f"No pseudonymization mapping with id '{mapping_id}'.")
+        return row.created_by
+
     def load(self, mapping_id: str) -> dict[str, str]:
         with self._sessions() as session:
             row = session.get(VaultEntryRow, mapping_id)

@@ -156,9 +156,12 @@ async def serving_status(request: Request, _: CanClassify) -> Any:
 
 
 @serving.get("/metrics/engine", tags=["ops"], response_class=Response,
-             responses={503: {"description": "The engine is not available."}},
+             responses={503: {"description": "The engine is not available."},
+                        404: {"description": "Engine metrics are turned off (`engine_metrics`)."}},
              summary="vLLM's own Prometheus metrics (queue, KV cache, batch, token latencies).")
 async def engine_metrics(request: Request) -> Response:
+    if not request.app.state.settings.inference.engine_metrics:
+        raise NotFound("Engine metrics are turned off (LLM4GOV_INFERENCE__ENGINE_METRICS).")
     client: EngineClient = request.app.state.engine_client
     try:
         text = await client.metrics_text()

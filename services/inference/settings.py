@@ -84,6 +84,9 @@ class InferenceOptions(BaseModel):
     #: The anonymizer, for `anonymize: true` requests.
     anonymizer_url: str | None = None
     anonymizer_api_key: SecretStr | None = None
+    #: Serve vLLM's own metrics at `/metrics/engine` (no key, like `/metrics`; they name the served
+    #: adapters). The Helm chart turns it off unless its ServiceMonitor scrapes them.
+    engine_metrics: bool = True
     #: Scratch space (downloaded adapters and base models); default `<data_dir>/inference`.
     work_dir: Path | None = None
 

@@ -17,7 +17,8 @@ from services.teacher.service import LabelingService
 
 router = APIRouter(prefix="/v1/labeling-jobs", tags=["labeling jobs"])
 
-_ERRORS = {401: {"description": "Missing or invalid API key."}, 403: {"description": "Role missing."},
+_ERRORS = {401: {"description": "Missing or invalid API key."},
+           403: {"description": "Role missing, or the job belongs to another key (admin reads every job)."},
            404: {"description": "Unknown job."}, 422: {"description": "Invalid request."}}
 
 
@@ -38,33 +39,33 @@ async def create_job(body: CreateLabelingJob, request: Request, service: Service
 
 
 @router.get("", response_model=LabelingJobList, responses=_ERRORS, summary="List labeling jobs, newest first.")
-async def list_jobs(service: Service, _: CanLabel, state: JobState | None = None,
+async def list_jobs(service: Service, principal: CanLabel, state: JobState | None = None,
                     limit: Annotated[int, Query(ge=1, le=200)] = 50) -> LabelingJobList:
-    return LabelingJobList(data=await run_in_threadpool(service.list, state, limit))
+    return LabelingJobList(data=await run_in_threadpool(service.list, state, limit, principal))
 
 
 @router.get("/{job_id}", response_model=LabelingJobView, responses=_ERRORS,
             summary="State, progress, throughput, tokens and estimated cost.")
-async def get_job(job_id: str, service: Service, _: CanLabel) -> LabelingJobView:
-    return await run_in_threadpool(service.view, job_id)
+async def get_job(job_id: str, service: Service, principal: CanLabel) -> LabelingJobView:
+    return await run_in_threadpool(service.view, job_id, principal)
 
 
 @router.get("/{job_id}/events", response_model=JobEventList, responses=_ERRORS, summary="Job events.")
-async def get_events(job_id: str, service: Service, _: CanLabel,
+async def get_events(job_id: str, service: Service, principal: CanLabel,
                      after: Annotated[int, Query(ge=0)] = 0) -> JobEventList:
-    return JobEventList(data=await run_in_threadpool(service.events, job_id, after))
+    return JobEventList(data=await run_in_threadpool(service.events, job_id, after, principal))
 
 
 @router.get("/{job_id}/failures", response_model=ItemFailureList, responses=_ERRORS,
             summary="Items that failed for good, with their reasons.")
-async def get_failures(job_id: str, service: Service, _: CanLabel) -> ItemFailureList:
-    return ItemFailureList(data=await run_in_threadpool(service.failures, job_id))
+async def get_failures(job_id: str, service: Service, principal: CanLabel) -> ItemFailureList:
+    return ItemFailureList(data=await run_in_threadpool(service.failures, job_id, principal))
 
 
 @router.get("/{job_id}/results", responses={**_ERRORS, 200: {"content": {"application/x-ndjson": {}}}},
             response_class=StreamingResponse, summary="Labeled items (JSONL, the seed's labeled format).")
-async def get_results(job_id: str, service: Service, _: CanLabel) -> StreamingResponse:
-    await run_in_threadpool(service.require_job, job_id)  # 404 before streaming starts
+async def get_results(job_id: str, service: Service, principal: CanLabel) -> StreamingResponse:
+    await run_in_threadpool(service.require_results, job_id, principal)  # 403/404 before streaming starts
     return StreamingResponse(service.results(job_id), media_type="application/x-ndjson")
 
 

@@ -45,7 +45,8 @@ def create_app(settings: TeacherSettings | None = None) -> FastAPI:
 
     def on_startup(app: FastAPI) -> None:
         if options.worker_enabled:
-            worker = LabelingWorker(app.state.labeling.ctx, options.poll_interval_s)
+            worker = LabelingWorker(app.state.labeling.ctx, options.poll_interval_s,
+                                    timedelta(seconds=options.metrics_retention_s))
             worker.start()
             holder["worker"] = worker
 

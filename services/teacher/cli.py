@@ -143,7 +143,7 @@ def run_label(config_path: Path, resume: str | None = None) -> int:
         print(f"labeling job {job_id} (resume with: llm4gov label --config {config_path} --resume {job_id})")
         asyncio.run(_run_with_progress(ctx, job_id))
     job = store.get(job_id)
-    done = [dataset_line(i) for i in iter_items(store, job_id, ItemState.DONE)]
+    done = [dataset_line(i, ctx.payload_key) for i in iter_items(store, job_id, ItemState.DONE)]
     output = resolve(cfg.output_json)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(done, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -96,6 +96,8 @@ class LabelingJobView(BaseModel):
     teacher_model: str
     progress: Progress
     dataset: dict[str, Any] | None = Field(default=None, description="Where the labeled dataset was written.")
+    send_raw_text: bool = Field(default=False, description="Raw text was sent: results stay encrypted in the "
+                                "job store (no dataset object) and only `admin` reads them.")
     created_by: str
     created_at: datetime
     updated_at: datetime

@@ -62,9 +62,32 @@ def encrypt_payload(key: Fernet, record: dict[str, Any]) -> dict[str, Any]:
     return {"id": record.get("id"), "enc": blob.decode("ascii")}
 
 
-def dataset_line(item: JobItem) -> dict[str, Any]:
-    """An item's result in the seed's labeled format (plus traceability fields)."""
+def encrypt_task(key: Fernet, task: Task) -> str:
+    """The task as stored in the job spec: its instruction and descriptions may hold personal data."""
+    return key.encrypt(json.dumps(task.model_dump(), ensure_ascii=False).encode("utf-8")).decode("ascii")
+
+
+def job_task(key: Fernet, spec: dict[str, Any]) -> Task:
+    """The job's task, decrypted (specs written before encryption hold it in clear under `task`)."""
+    if "task_enc" in spec:
+        return Task.model_validate_json(key.decrypt(spec["task_enc"].encode("ascii")))
+    return Task.model_validate(spec["task"])
+
+
+def task_name(spec: dict[str, Any]) -> str:
+    return spec.get("task_name") or spec["task"]["name"]
+
+
+def dataset_line(item: JobItem, key: Fernet | None = None) -> dict[str, Any]:
+    """An item's result in the seed's labeled format (plus traceability fields).
+
+    A raw-text job's result is encrypted at rest (`enc`); reading it needs the payload key.
+    """
     result = item.result or {}
+    if "enc" in result:
+        if key is None:
+            raise ValueError("this item's result is encrypted (a send_raw_text job); the payload key is needed")
+        result = {"id": result.get("id"), **json.loads(key.decrypt(result["enc"].encode("ascii")))}
     line = {"id": result.get("id"), "system_prompt": result.get("system_prompt"),
             "user_prompt": result.get("user_prompt"), "teacher_output": result.get("teacher_output"),
             "mapping_id": result.get("mapping_id")}
@@ -114,7 +137,7 @@ class LabelingRunner:
         if job.state != JobState.RUNNING:
             return
         spec = job.spec
-        task = Task.model_validate(spec["task"])
+        task = job_task(self.ctx.payload_key, spec)
         teacher = TeacherSpec.model_validate(spec["teacher"])
         execution = ExecutionSpec.model_validate(spec["execution"])
         endpoint = self.ctx.endpoints().get(teacher.endpoint)
@@ -127,8 +150,8 @@ class LabelingRunner:
                               f"'{teacher.endpoint}' is not set")
             return
         if not spec.get("send_raw_text"):
-            try:  # the schema's descriptions (structure-example values) go to the teacher too
-                task = await self._anonymized_descriptions(task)
+            try:  # the instruction and the schema's descriptions go to the teacher too
+                task = await self._anonymized_task(task)
             except AnonymizerUnavailable as exc:
                 await self._pause(f"anonymizer unavailable, nothing was sent: {exc}")
                 return
@@ -144,7 +167,7 @@ class LabelingRunner:
         workers = [asyncio.create_task(self._work(queue, labeler)) for _ in range(slots)]
         writer = asyncio.create_task(self._write(self._outcomes))
         try:
-            await self._feed(queue, spec, execution, teacher)
+            await self._feed(queue, spec, execution, teacher, task.instruction)
         finally:
             for _ in workers:
                 await queue.put(None)
@@ -183,7 +206,7 @@ class LabelingRunner:
         return None
 
     async def _feed(self, queue: asyncio.Queue, spec: dict[str, Any], execution: ExecutionSpec,
-                    teacher: TeacherSpec) -> None:
+                    teacher: TeacherSpec, instruction: str) -> None:
         chunk = max(2 * execution.concurrency, execution.documents_per_call)
         while not self.stop.is_set():
             if not await self._still_running():
@@ -202,7 +225,7 @@ class LabelingRunner:
             for start in range(0, len(items), step):
                 batch = items[start:start + step]
                 try:
-                    prepared = await self._prepare(batch, spec)
+                    prepared = await self._prepare(batch, spec, instruction)
                 except AnonymizerUnavailable as exc:
                     await self._release([i.idx for i in items[start:]])
                     self._request_pause(f"anonymizer unavailable, nothing was sent: {exc}")
@@ -210,37 +233,41 @@ class LabelingRunner:
                 for group in _groups(prepared, execution.documents_per_call):
                     await queue.put(group)
 
-    async def _prepare(self, items: list[JobItem], spec: dict[str, Any]) -> list[tuple[JobItem, Document]]:
+    async def _prepare(self, items: list[JobItem], spec: dict[str, Any],
+                       instruction: str) -> list[tuple[JobItem, Document]]:
         """Anonymize the items that are not anonymized yet and persist the result (one transaction).
 
         Only the user prompts are anonymized per item; a system prompt is normally the same task
-        instruction for every record, so each distinct one is anonymized once per run.
+        instruction for every record, so each distinct one is anonymized once per run. `instruction`
+        (already anonymized unless the job sends raw text) stands in for a missing system prompt.
         """
+        if spec.get("send_raw_text"):
+            # raw text stays encrypted at rest: decrypted here, in memory, for the call only
+            records = [json.loads(self.ctx.payload_key.decrypt(i.payload["enc"].encode("ascii"))) for i in items]
+            return [(i, Document(i.idx, r["system_prompt"] or instruction,
+                                 user_prompt_text(r["user_prompt"]))) for i, r in zip(items, records)]
         raw = [i for i in items if "enc" in i.payload]
         if raw:
             records = [json.loads(self.ctx.payload_key.decrypt(i.payload["enc"].encode("ascii"))) for i in raw]
-            if spec.get("send_raw_text"):
-                updated = [{"id": i.payload.get("id"), **r, "anonymized": False} for i, r in zip(raw, records)]
-            else:
-                systems = await self._anonymized_system_prompts([r["system_prompt"] for r in records])
-                results = await self.ctx.anonymizer.anonymize_documents([r["user_prompt"] for r in records],
-                                                                        PSEUDONYMIZE)
-                updated = [{"id": i.payload.get("id"), "system_prompt": systems[r["system_prompt"]],
-                            "user_prompt": res["document"], "mapping_id": res.get("mapping_id"), "anonymized": True}
-                           for i, r, res in zip(raw, records, results, strict=True)]
+            systems = await self._anonymized_system_prompts([r["system_prompt"] for r in records])
+            results = await self.ctx.anonymizer.anonymize_documents([r["user_prompt"] for r in records],
+                                                                    PSEUDONYMIZE)
+            updated = [{"id": i.payload.get("id"), "system_prompt": systems[r["system_prompt"]],
+                        "user_prompt": res["document"], "mapping_id": res.get("mapping_id"), "anonymized": True}
+                       for i, r, res in zip(raw, records, results, strict=True)]
             await self._db(self.ctx.store.update_item_payloads, self.job_id, self.ctx.worker_id,
                            {item.idx: payload for item, payload in zip(raw, updated)})
             for item, payload in zip(raw, updated):
                 item.payload = payload
-        instruction = spec.get("instruction") or ""
-        if instruction and not spec.get("send_raw_text") and any(not i.payload.get("system_prompt") for i in items):
-            # the task's instruction stands in for a missing system prompt: it is analyzed like every text
-            instruction = (await self._anonymized_system_prompts([instruction]))[instruction]
         return [(i, Document(i.idx, i.payload.get("system_prompt") or instruction,
                              user_prompt_text(i.payload["user_prompt"]))) for i in items]
 
-    async def _anonymized_descriptions(self, task: Task) -> Task:
-        """The task with every `description` of its output schema anonymized (validation is unchanged)."""
+    async def _anonymized_task(self, task: Task) -> Task:
+        """The task with its instruction and every `description` of its output schema anonymized.
+
+        Validation is unchanged (descriptions do not constrain); this is the task the teacher sees and
+        the one written with the dataset.
+        """
         found: list[str] = []
 
         def collect(node: Any) -> None:
@@ -254,6 +281,8 @@ class LabelingRunner:
                     collect(child)
 
         collect(task.output_schema)
+        if task.instruction:
+            found.append(task.instruction)
         if not found:
             return task
         clean = await self._anonymized_system_prompts(found)
@@ -266,7 +295,8 @@ class LabelingRunner:
                 return [rebuild(child) for child in node]
             return node
 
-        return task.model_copy(update={"output_schema": rebuild(task.output_schema)})
+        return task.model_copy(update={"output_schema": rebuild(task.output_schema),
+                                       "instruction": clean.get(task.instruction, task.instruction)})
 
     async def _anonymized_system_prompts(self, prompts: list[str]) -> dict[str, str]:
         missing = sorted({p for p in prompts if p and p not in self._systems})
@@ -300,6 +330,12 @@ class LabelingRunner:
         payload = item.payload
         if outcome.output is None:
             return ItemOutcome(item.idx, {"id": payload.get("id")}, outcome.error or "unknown error",
+                               outcome.usage_in, outcome.usage_out)
+        if "enc" in payload:  # a raw-text job: the result holds raw text, so it is encrypted like the input
+            record = json.loads(self.ctx.payload_key.decrypt(payload["enc"].encode("ascii")))
+            secret = {**record, "teacher_output": outcome.output, "confidence": outcome.confidence}
+            blob = self.ctx.payload_key.encrypt(json.dumps(secret, ensure_ascii=False).encode("utf-8"))
+            return ItemOutcome(item.idx, {"id": payload.get("id"), "enc": blob.decode("ascii")}, None,
                                outcome.usage_in, outcome.usage_out)
         result = {"id": payload.get("id"), "system_prompt": payload.get("system_prompt"),
                   "user_prompt": payload.get("user_prompt"), "mapping_id": payload.get("mapping_id"),
@@ -353,18 +389,21 @@ class LabelingRunner:
 
     def _write_dataset(self, task: Task, teacher: TeacherSpec, counts: dict[str, int]) -> dict[str, Any]:
         store, objects = self.ctx.store, self.ctx.objects
-        lines = [dataset_line(item) for item in iter_items(store, self.job_id, ItemState.DONE)]
-        prefix = f"datasets/{self.job_id}"
-        objects.put_bytes(f"{prefix}/data.jsonl", dump_jsonl(lines), "application/x-ndjson")
-        used_in, used_out = store.usage_totals(self.job_id)
         job = store.get(self.job_id)
-        metadata = {"job_id": self.job_id, "task": task.model_dump(), "teacher_model": teacher.model,
+        raw = bool(job.spec.get("send_raw_text"))
+        prefix = f"datasets/{self.job_id}"
+        if not raw:  # a raw-text job's results stay encrypted in the job store (admins read /results)
+            lines = [dataset_line(item) for item in iter_items(store, self.job_id, ItemState.DONE)]
+            objects.put_bytes(f"{prefix}/data.jsonl", dump_jsonl(lines), "application/x-ndjson")
+        used_in, used_out = store.usage_totals(self.job_id)
+        # a raw-text job's task is not anonymized: only its name leaves the job store
+        metadata = {"job_id": self.job_id, "task": {"name": task.name} if raw else task.model_dump(),
+                    "teacher_model": teacher.model,
                     "teacher_endpoint": teacher.endpoint, "items": counts[ItemState.DONE],
                     "failed": counts[ItemState.FAILED], "tokens_in": used_in, "tokens_out": used_out,
-                    "anonymized": not job.spec.get("send_raw_text", False),
-                    "created_at": job.created_at.isoformat()}
+                    "anonymized": not raw, "created_at": job.created_at.isoformat()}
         objects.put_json(f"{prefix}/metadata.json", metadata)
-        return {"dataset_uri": f"{prefix}/data.jsonl", "metadata_uri": f"{prefix}/metadata.json",
+        return {"dataset_uri": None if raw else f"{prefix}/data.jsonl", "metadata_uri": f"{prefix}/metadata.json",
                 "items": counts[ItemState.DONE], "failed": counts[ItemState.FAILED]}
 
 

@@ -17,7 +17,8 @@ from shared.storage import ObjectNotFound, ObjectStore
 from shared.tasks import SchemaError, Task, TaskSpec
 from services.teacher.protocol import (CreateLabelingJob, Estimate, ItemFailure, JobEventView, LabelingJobView,
                                        Progress, TeacherSpec)
-from services.teacher.runner import RunnerContext, cost_of, dataset_line, encrypt_payload, iter_items
+from services.teacher.runner import (RunnerContext, cost_of, dataset_line, encrypt_payload, encrypt_task, iter_items,
+                                     task_name)
 from services.teacher.settings import TeacherEndpoint, TeacherOptions
 from services.teacher.worker import JOB_KIND
 
@@ -87,7 +88,7 @@ class LabelingService:
                                 f"api_key_env. Configured endpoints: {configured}.")
         endpoint = endpoints.get(teacher.endpoint)
         if endpoint is None:
-            raise Unprocessable(f"Teacher endpoint '{teacher.endpoint}' is not configured. Configured endpoints: "
+            raise Unprocessable(f"The teacher endpoint this job names is not configured. Configured endpoints: "
                                 f"{configured}.")
         if endpoint.models is not None and teacher.model not in endpoint.models:
             raise Unprocessable(f"Teacher endpoint '{teacher.endpoint}' allows the models "
@@ -108,7 +109,9 @@ class LabelingService:
         if request.send_raw_text:
             if not principal.has("admin"):
                 raise Forbidden("Sending raw (not anonymized) text needs the 'admin' role.")
-        spec = {"task": task.model_dump(), "instruction": task.instruction, "teacher": teacher.model_dump(mode="json"),
+        # the task's instruction and descriptions are encrypted at rest like the records
+        spec = {"task_name": task.name, "task_enc": encrypt_task(self.ctx.payload_key, task),
+                "teacher": teacher.model_dump(mode="json"),
                 "execution": execution.model_dump(), "send_raw_text": request.send_raw_text}
         items = [encrypt_payload(self.ctx.payload_key, r.model_dump()) for r in records]
         job = self.store.create(JOB_KIND, spec, principal.name, items=items)
@@ -119,12 +122,16 @@ class LabelingService:
         return self.view(job.id)
 
     # --- read -------------------------------------------------------------------------------------
-    def require_job(self, job_id: str) -> Job:
-        """The labeling job, or 404."""
-        return self.store.get(job_id, kind=JOB_KIND)
+    def require_job(self, job_id: str, principal: Principal | None = None) -> Job:
+        """The labeling job, or 404; 403 when `principal` is neither its creator nor an admin."""
+        job = self.store.get(job_id, kind=JOB_KIND)
+        if principal is not None and job.created_by != principal.name and not principal.has("admin"):
+            raise Forbidden(f"Job '{job_id}' was created by another API key; reading or changing it needs the "
+                            "'admin' role.")
+        return job
 
-    def view(self, job_id: str | Job) -> LabelingJobView:
-        job = job_id if isinstance(job_id, Job) else self.require_job(job_id)
+    def view(self, job_id: str | Job, principal: Principal | None = None) -> LabelingJobView:
+        job = job_id if isinstance(job_id, Job) else self.require_job(job_id, principal)
         counts = self.store.item_counts(job.id)
         used_in, used_out = self.store.usage_totals(job.id)
         teacher = TeacherSpec.model_validate(job.spec["teacher"])
@@ -138,36 +145,45 @@ class LabelingService:
                             pending=counts[ItemState.PENDING], in_progress=counts[ItemState.CLAIMED],
                             items_per_second=rate, tokens_in=used_in, tokens_out=used_out,
                             estimated_cost=round(cost_of(teacher, used_in, used_out), 6))
-        return LabelingJobView(id=job.id, state=job.state, reason=job.reason, task=job.spec["task"]["name"],
+        return LabelingJobView(id=job.id, state=job.state, reason=job.reason, task=task_name(job.spec),
                                teacher_model=teacher.model, progress=progress, dataset=job.result,
+                               send_raw_text=bool(job.spec.get("send_raw_text")),
                                created_by=job.created_by, created_at=job.created_at, updated_at=job.updated_at)
 
-    def list(self, state: JobState | None, limit: int) -> list[LabelingJobView]:
-        return [self.view(job) for job in self.store.list(JOB_KIND, state, limit)]
+    def list(self, state: JobState | None, limit: int, principal: Principal | None = None) -> list[LabelingJobView]:
+        """Newest first; a key without `admin` sees the jobs it created."""
+        owner = None if principal is None or principal.has("admin") else principal.name
+        return [self.view(job) for job in self.store.list(JOB_KIND, state, limit, created_by=owner)]
 
-    def events(self, job_id: str, after: int) -> list[JobEventView]:
-        self.require_job(job_id)
+    def events(self, job_id: str, after: int, principal: Principal | None = None) -> list[JobEventView]:
+        self.require_job(job_id, principal)
         return [JobEventView.model_validate(e.model_dump()) for e in self.store.events(job_id, after_id=after)]
 
-    def failures(self, job_id: str) -> list[ItemFailure]:
-        self.require_job(job_id)
+    def failures(self, job_id: str, principal: Principal | None = None) -> list[ItemFailure]:
+        self.require_job(job_id, principal)
         return [ItemFailure(index=i.idx, id=(i.result or {}).get("id"), error=i.error or "", attempts=i.attempts)
                 for i in iter_items(self.store, job_id, ItemState.FAILED)]
 
+    def require_results(self, job_id: str, principal: Principal | None = None) -> Job:
+        """The job whose results `principal` may read: its own (or admin); a raw-text job's only with admin."""
+        job = self.require_job(job_id, principal)
+        if job.spec.get("send_raw_text") and principal is not None and not principal.has("admin"):
+            raise Forbidden(f"Job '{job_id}' sent raw (not anonymized) text; its results need the 'admin' role.")
+        return job
+
     def results(self, job_id: str) -> Iterator[bytes]:
         """Labeled items so far, in input order, as JSONL (the seed's format + mapping ids)."""
-        self.require_job(job_id)
         for item in iter_items(self.store, job_id, ItemState.DONE):
-            yield dump_jsonl([dataset_line(item)])
+            yield dump_jsonl([dataset_line(item, self.ctx.payload_key)])
 
     # --- control ----------------------------------------------------------------------------------
     def cancel(self, job_id: str, principal: Principal) -> LabelingJobView:
-        self.require_job(job_id)
+        self.require_job(job_id, principal)
         self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
         return self.view(job_id)
 
     def resume(self, job_id: str, principal: Principal) -> LabelingJobView:
-        job = self.require_job(job_id)
+        job = self.require_job(job_id, principal)
         if job.state not in (JobState.PAUSED, JobState.FAILED):
             raise Conflict(f"Job '{job_id}' is {job.state}; only paused or failed jobs can be resumed.")
         retried = self.store.reset_failed_items(job_id)

@@ -51,6 +51,8 @@ class TeacherOptions(BaseModel):
     worker_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=100)
     poll_interval_s: float = Field(default=1.0, gt=0)
     lease_s: float = Field(default=900.0, gt=0)
+    #: Per-job metric series are removed this long after the job finished (a few scrapes see the end).
+    metrics_retention_s: float = Field(default=900.0, ge=0)
     max_items_per_job: int = Field(default=100_000, ge=1)
     #: The teacher endpoints jobs may name (`teacher.endpoint`): `name -> {base_url, api_key_env, models?,
     #: allow_http?}` (`LLM4GOV_TEACHER__ENDPOINTS` as JSON), or a YAML/JSON file of the same map

@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 
-from shared.jobstore import JobState
+from shared.db import utcnow
+from shared.errors import NotFound
+from shared.jobstore import TERMINAL_STATES, JobState
 from shared.logs import get_logger
 from services.teacher.runner import LabelingRunner, RunnerContext
 
 log = get_logger("teacher.worker")
 
 JOB_KIND = "labeling"
+#: How often the worker looks for per-job metric series to retire.
+METRICS_SWEEP_S = 60.0
 
 
 class LabelingWorker:
-    def __init__(self, ctx: RunnerContext, poll_interval_s: float) -> None:
+    def __init__(self, ctx: RunnerContext, poll_interval_s: float,
+                 metrics_retention: timedelta = timedelta(minutes=15)) -> None:
         self.ctx = ctx
         self.poll_interval_s = poll_interval_s
+        self.metrics_retention = metrics_retention
+        self._last_sweep = 0.0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -86,3 +95,20 @@ class LabelingWorker:
         for job in sorted(jobs, key=lambda j: j.created_at):
             if job.id not in self._active:
                 self._active[job.id] = asyncio.create_task(LabelingRunner(self.ctx, job.id).run())
+        if time.monotonic() - self._last_sweep >= METRICS_SWEEP_S:
+            self._last_sweep = time.monotonic()
+            await asyncio.to_thread(self.retire_metrics)
+
+    def retire_metrics(self) -> int:
+        """Remove the metric series of jobs finished longer ago than the retention (not of running ones)."""
+        finished_at: dict[str, datetime | None] = {}
+        for job_id in self.ctx.metrics.job_ids():
+            if job_id in self._active:
+                finished_at[job_id] = None
+                continue
+            try:
+                job = self.ctx.store.get(job_id)
+            except NotFound:
+                continue
+            finished_at[job_id] = job.finished_at if job.state in TERMINAL_STATES else None
+        return self.ctx.metrics.retire_finished(finished_at, utcnow(), self.metrics_retention)

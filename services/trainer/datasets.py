@@ -59,8 +59,12 @@ def _read_source(objects: ObjectStore, source: DatasetSource, what: str) -> tupl
     if source.labeling_job_id:
         prefix = f"datasets/{source.labeling_job_id}"
         try:
-            data = objects.get_bytes(f"{prefix}/data.jsonl")
             metadata = objects.get_json(f"{prefix}/metadata.json")
+            if metadata.get("anonymized") is False:
+                raise Unprocessable(f"{what}: labeling job '{source.labeling_job_id}' sent raw text; its results stay "
+                                    "encrypted in the teacher's store and are not written to shared storage. An "
+                                    "admin can download them (/results) and provide them as a dataset uri.")
+            data = objects.get_bytes(f"{prefix}/data.jsonl")
         except ObjectNotFound:
             raise Unprocessable(f"{what}: labeling job '{source.labeling_job_id}' has no finished dataset.") from None
         task = Task.model_validate(metadata["task"]) if isinstance(metadata.get("task"), dict) else None

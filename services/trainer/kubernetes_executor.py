@@ -7,6 +7,12 @@ ConfigMaps named in `KubernetesOptions`, so the Job spec holds references only, 
 The Job name is derived from the full job id, so every replica computes the same name: `launch` of a
 job whose Job already exists (a replica taking over from a dead one) adopts it instead of starting a
 second training run.
+
+The training pod satisfies the Kubernetes `restricted` Pod Security Standard (a namespace labelled
+`pod-security.kubernetes.io/enforce: restricted` admits it): a non-root user (the images' user 10001,
+the one the Helm chart runs its own pods as), no privilege escalation, every capability dropped,
+seccomp RuntimeDefault, emptyDir volumes only, and a read-only root filesystem (the run writes to its
+scratch volume, where HOME and the caches point, and to /tmp).
 """
 
 from __future__ import annotations
@@ -123,8 +129,10 @@ class KubernetesExecutor:
         labels = {"app.kubernetes.io/name": "llm4gov", "app.kubernetes.io/component": "trainer-job",
                   "app.kubernetes.io/managed-by": "llm4gov-trainer", JOB_ID_LABEL: job_id}
         # The scratch volume is the only writable place besides /tmp (the root file system is read-only):
-        # checkpoints, adapters before upload and the base-model cache (HOME holds ~/.cache).
-        env = {"LLM4GOV_TRAINER__WORK_DIR": SCRATCH_DIR, "HOME": SCRATCH_DIR, "PYTHONUNBUFFERED": "1", **o.env}
+        # checkpoints, adapters before upload and the base-model cache; HOME and XDG_CACHE_HOME point
+        # there too, so the caches of torch, Triton, Hugging Face and the like land on it.
+        env = {"LLM4GOV_TRAINER__WORK_DIR": SCRATCH_DIR, "HOME": SCRATCH_DIR,
+               "XDG_CACHE_HOME": f"{SCRATCH_DIR}/.cache", "PYTHONUNBUFFERED": "1", **o.env}
         env_from = ([{"secretRef": {"name": n}} for n in o.env_from_secrets]
                     + [{"configMapRef": {"name": n}} for n in o.env_from_config_maps])
         scratch: dict[str, Any] = {"name": "scratch", "emptyDir": {}}
@@ -139,14 +147,18 @@ class KubernetesExecutor:
             "envFrom": env_from,
             "resources": o.resources,
             "volumeMounts": [{"name": "scratch", "mountPath": SCRATCH_DIR}, {"name": "tmp", "mountPath": "/tmp"}],
-            "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                "capabilities": {"drop": ["ALL"]}},
+            # The `restricted` Pod Security Standard, stated on the container too (not only inherited
+            # from the pod), as the chart's own containers do.
+            "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False, "privileged": False,
+                                "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+                                "seccompProfile": {"type": "RuntimeDefault"}},
         }
         pod: dict[str, Any] = {
             "restartPolicy": "Never",
             # The training pod needs no Kubernetes API access; no token means none to steal.
             "automountServiceAccountToken": False,
-            "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "runAsGroup": 10001, "fsGroup": 10001,
+            "securityContext": {"runAsNonRoot": True, "runAsUser": o.run_as_user, "runAsGroup": o.run_as_group,
+                                "fsGroup": o.fs_group, "fsGroupChangePolicy": "OnRootMismatch",
                                 "seccompProfile": {"type": "RuntimeDefault"}},
             "containers": [container],
             "volumes": [scratch, {"name": "tmp", "emptyDir": {}}],

@@ -39,6 +39,10 @@ class KubernetesOptions(BaseModel):
     ttl_after_finished_s: int = Field(default=86_400, ge=0)
     #: Scratch volume for checkpoints and the base-model cache (emptyDir), e.g. "50Gi".
     scratch_size_limit: str | None = "50Gi"
+    #: User, group and fsGroup of the training pods (the `restricted` Pod Security profile: never root).
+    run_as_user: int = Field(default=10001, ge=1)
+    run_as_group: int = Field(default=10001, ge=1)
+    fs_group: int = Field(default=10001, ge=1)
     #: In-cluster credentials (the service's service account); false: the local kubeconfig.
     in_cluster: bool = True
 

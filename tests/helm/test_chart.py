@@ -43,7 +43,9 @@ SECRET_KEY_COMPONENTS = ("anonymizer", "teacher")
 TRAINING_POD_LABELS = {"app.kubernetes.io/name": "llm4gov", "app.kubernetes.io/component": "trainer-job",
                        "app.kubernetes.io/managed-by": "llm4gov-trainer"}
 TRAINER_JOB_VERBS = ["create", "get", "list", "watch", "delete"]
-CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+# Custom resources (Prometheus Operator, Cilium): kubernetes-validate has no schema for them; the tests
+# check them structurally instead.
+CRD_KINDS = {"ServiceMonitor", "PrometheusRule", "CiliumNetworkPolicy"}
 POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"}
 
 # Distinctive secret values: none may appear anywhere but in a Secret.
@@ -130,7 +132,7 @@ def _external_inline_values() -> dict[str, Any]:
     """Inline secrets with an external database and S3 (no bundled stores)."""
     values = _inline_secret_values()
     del values["bundled"]
-    values["anonymizer"]["database"] = {"enabled": False}
+    values["anonymizer"]["database"] = {"enabled": "auto"}  # the external database below
     values["database"] = {"url": f"postgresql://llm4gov:{MARKERS['db_password']}@db.internal:5432/llm4gov"}
     values["storage"] = {"s3": {"accessKeyId": MARKERS["s3_access_key"], "secretAccessKey": MARKERS["s3_secret_key"],
                                 "endpointUrl": "https://s3.internal.example"}}
@@ -272,6 +274,17 @@ BAD_VALUES = {
     "root user": {"podSecurity": {"runAsUser": 0}},
     "bad log level": {"config": {"logLevel": "TRACE"}},
     "bad egress cidr": {"teacher": {"networkPolicy": {"llmEgress": {"cidrs": ["everywhere"]}}}},
+    "fqdn flag as a string": {"teacher": {"networkPolicy": {"llmEgress": {"fqdn": {"enabled": "yes"}}}}},
+    "teacher egress to an address through extraEgress": {"teacher": {"networkPolicy": {"extraEgress": [
+        {"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]}}},
+    "anonymizer database mode unknown": {"anonymizer": {"database": {"enabled": "sometimes"}}},
+    "non-postgres anonymizer database url": {"anonymizer": {"database": {"url": "sqlite:///vault.db"}}},
+    "non-postgres teacher database url": {"teacher": {"database": {"url": "mysql://db/llm4gov"}}},
+    "teacher s3 access key without secret": {"teacher": {"storage": {"accessKeyId": "AKIA0000"}}},
+    "training pods' s3 secret without key id": {"trainer": {"job": {"storage": {"secretAccessKey": "x" * 40}}}},
+    "unknown per-service storage key": {"inference": {"storage": {"bucket": "other"}}},
+    "api docs as a string": {"config": {"apiDocs": "false"}},
+    "engine metrics as a string": {"inference": {"engineMetrics": "no"}},
     "empty database egress": {"database": {"networkPolicy": {"cidrs": []}}},
     "port out of range": {"database": {"networkPolicy": {"port": 70000}}},
     "score threshold above 1": {"anonymizer": {"settings": {"scoreThreshold": 1.5}}},
@@ -347,7 +360,12 @@ def test_schema_accepts_the_shipped_values(chart: Any, case: str) -> None:
 MISSING_SECRETS = {
     "anonymizer secret key": ({"anonymizer": {"secretKey": {"existingSecret": ""}}}, "anonymizer.secretKey"),
     "teacher secret key": ({"teacher": {"secretKey": {"existingSecret": ""}}}, "teacher.secretKey"),
-    "database url": ({"database": {"existingSecret": ""}}, "database"),
+    "database url": ({"database": {"existingSecret": ""}, "anonymizer": {"enabled": False}},
+                     "database: set database.url"),
+    "anonymizer database required": ({"database": {"existingSecret": ""}, "teacher": {"enabled": False},
+                                      "trainer": {"enabled": False},
+                                      "anonymizer": {"database": {"enabled": True}}},
+                                     "database: set database.url"),
     "bundled postgres password": ({"bundled": {"postgresql": {"enabled": True}}}, "bundled.postgresql.password"),
     "bundled s3 credentials": ({"bundled": {"s3": {"enabled": True}}}, "bundled.s3.accessKeyId"),
     "training pods' env secret": ({"trainer": {"job": {"envSecret": {"existingSecret": ""}}}},
@@ -799,25 +817,60 @@ def test_no_policy_allows_everything(rendered: dict[str, Any], case: str) -> Non
             assert rule.get("ports"), f"{name}: an egress rule without ports"
 
 
-@pytest.mark.parametrize("case", REVIEWED)
-def test_anonymizer_has_no_egress(rendered: dict[str, Any], case: str) -> None:
+@pytest.mark.parametrize("case", list(CASES))
+def test_anonymizer_vault_is_shared_and_reaches_dns_and_postgres_only(rendered: dict[str, Any], case: str) -> None:
+    """With a database configured (every shipped case) the anonymizer's vault is in PostgreSQL, shared by
+    its replicas; it gets egress to DNS and the database, nothing else."""
     anonymizer = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-anonymizer")
-    policies = _policies_for(_docs(rendered, case, "NetworkPolicy"), _pod_labels(anonymizer))
-    assert policies
-    for policy in policies:
-        assert "Egress" not in policy["spec"]["policyTypes"] or policy["spec"].get("egress", []) == [], \
-            f"{policy['metadata']['name']} gives the anonymizer egress"
-    assert any("Egress" in p["spec"]["policyTypes"] for p in policies), "anonymizer egress is not denied"
-
-
-def test_anonymizer_database_option_opens_dns_and_postgres_only(rendered: dict[str, Any]) -> None:
-    """anonymizer.database.enabled (opt-in) allows DNS and the database, nothing else."""
-    anonymizer = _by_name(_docs(rendered, "inline-bundled", "Deployment"), f"{RELEASE}-anonymizer")
-    rules = [r for p in _policies_for(_docs(rendered, "inline-bundled", "NetworkPolicy"), _pod_labels(anonymizer))
+    env = {e["name"]: e for e in _pod_spec(anonymizer)["containers"][0]["env"]}
+    assert "secretKeyRef" in env["LLM4GOV_DATABASE_URL"]["valueFrom"]
+    if case == "production":  # a database role of the anonymizer's own
+        assert env["LLM4GOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+            "name": "llm4gov-anonymizer-database", "key": "url"}
+    rules = [r for p in _policies_for(_docs(rendered, case, "NetworkPolicy"), _pod_labels(anonymizer))
              for r in p["spec"].get("egress", [])]
     ports = sorted({port["port"] for r in rules for port in r["ports"]})
     assert ports == [53, 5432]
     assert all(_is_cluster_internal(peer) for r in rules for peer in r["to"])
+
+
+def _anonymizer_scale(chart: Any, database: Any, **scale: Any) -> list[dict[str, Any]]:
+    values: dict[str, Any] = {"anonymizer": {"database": {"enabled": database}, **scale}}
+    return [d for _, d in _render(chart, values)]
+
+
+@pytest.mark.parametrize("scale", [
+    {"replicas": 2, "autoscaling": {"enabled": False}},
+    {"replicas": 1, "autoscaling": {"enabled": True, "minReplicas": 1, "maxReplicas": 2}},
+    {},  # the defaults: the HPA scales 2..6
+], ids=["replicas", "hpa-max", "defaults"])
+def test_anonymizer_refuses_several_pods_with_pod_local_vaults(chart: Any, scale: dict[str, Any]) -> None:
+    """A mapping_id works only on the pod whose SQLite vault holds it: more than one pod needs PostgreSQL."""
+    with pytest.raises(helm.HelmRenderError, match="without a shared database"):
+        _anonymizer_scale(chart, False, **scale)
+    # "auto" without any database configured (an anonymizer-only release) is refused the same way.
+    with pytest.raises(helm.HelmRenderError, match="without a shared database"):
+        chart.render({"database": {"existingSecret": ""}, "teacher": {"enabled": False},
+                      "trainer": {"enabled": False}, "anonymizer": scale}, name=RELEASE, namespace=NAMESPACE)
+
+
+def test_anonymizer_single_pod_with_a_local_vault_has_no_egress(chart: Any) -> None:
+    for scale in ({"replicas": 1, "autoscaling": {"enabled": False}},
+                  {"autoscaling": {"enabled": True, "minReplicas": 1, "maxReplicas": 1}}):
+        docs = _anonymizer_scale(chart, False, **scale)
+        anonymizer = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-anonymizer")
+        assert "LLM4GOV_DATABASE_URL" not in {e["name"] for e in _pod_spec(anonymizer)["containers"][0]["env"]}
+        assert "llm4gov.io/database-client" not in _pod_labels(anonymizer)
+        policies = _policies_for([d for d in docs if d["kind"] == "NetworkPolicy"], _pod_labels(anonymizer))
+        assert policies and any("Egress" in p["spec"]["policyTypes"] for p in policies)
+        assert not [r for p in policies for r in p["spec"].get("egress", [])], "a local vault needs no egress"
+    # Several replicas with the shared database (the default "auto", or true) render.
+    for database in ("auto", True):
+        docs = _anonymizer_scale(chart, database, replicas=3, autoscaling={"enabled": False})
+        anonymizer = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-anonymizer")
+        assert anonymizer["spec"]["replicas"] == 3
+        env = {e["name"]: e for e in _pod_spec(anonymizer)["containers"][0]["env"]}
+        assert env["LLM4GOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "llm4gov-database", "key": "url"}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -828,22 +881,114 @@ def test_only_the_teacher_leaves_the_cluster(rendered: dict[str, Any], case: str
         component = _pod_labels(doc)["app.kubernetes.io/component"]
         for policy in _policies_for(policies, _pod_labels(doc)):
             for rule in policy["spec"].get("egress", []):
+                assert rule.get("to"), f"{component}: an egress rule to every destination"
                 if not all(_is_cluster_internal(peer) for peer in rule["to"]):
                     leaving.add(component)
                     assert [p["port"] for p in rule["ports"]] == [443], \
                         f"{component}: external egress beyond HTTPS"
-    assert leaving == {"teacher"}
+    # By default nothing leaves the cluster, not even the teacher: its operator lists its endpoints'
+    # addresses first (production does).
+    assert leaving == ({"teacher"} if case == "production" else set())
+    assert not [d for d in _docs(rendered, case) if d["kind"] == "CiliumNetworkPolicy"]
 
 
-def test_teacher_external_egress_excludes_private_and_metadata_ranges(rendered: dict[str, Any]) -> None:
+def _external_peers(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return [peer["ipBlock"] for rule in policy["spec"].get("egress", []) for peer in rule["to"]
+            if not _is_cluster_internal(peer)]
+
+
+def test_teacher_reaches_no_external_host_by_default(rendered: dict[str, Any]) -> None:
     teacher_policy = _by_name(_docs(rendered, "default", "NetworkPolicy"), f"{RELEASE}-teacher")
-    external = [peer["ipBlock"] for rule in teacher_policy["spec"]["egress"] for peer in rule["to"]
-                if not _is_cluster_internal(peer)]
-    assert external == [{"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                                                          "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8"]}]
-    # The teacher reaches the anonymizer, DNS, the database and S3 inside the cluster.
+    assert _external_peers(teacher_policy) == []
+    # The teacher reaches the anonymizer, DNS, the database and S3 (443, private ranges) inside the cluster.
     ports = sorted({p["port"] for rule in teacher_policy["spec"]["egress"] for p in rule["ports"]})
     assert ports == [53, 443, 5432, 8080]
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))
+    assert values["teacher"]["networkPolicy"]["llmEgress"]["cidrs"] == []
+    assert values["teacher"]["networkPolicy"]["llmEgress"]["fqdn"] == {"enabled": False}
+    # Production lists its provider's ranges, HTTPS only.
+    production = _by_name(_docs(rendered, "production", "NetworkPolicy"), f"{RELEASE}-teacher")
+    assert _external_peers(production) == [{"cidr": "203.0.113.0/24"}, {"cidr": "198.51.100.0/24"}]
+
+
+def test_teacher_listed_cidrs_exclude_private_and_metadata_ranges(chart: Any) -> None:
+    values = {"teacher": {"networkPolicy": {"llmEgress": {"cidrs": ["0.0.0.0/0", "2001:db8::/32"],
+                                                          "ports": [443, 8443]}}}}
+    docs = [d for _, d in _render(chart, values)]
+    policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-teacher")
+    assert _external_peers(policy) == [
+        {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                         "169.254.0.0/16", "100.64.0.0/10", "127.0.0.0/8"]},
+        {"cidr": "2001:db8::/32"}]
+    (rule,) = [r for r in policy["spec"]["egress"] if any("ipBlock" in p and not _is_cluster_internal(p)
+                                                          for p in r["to"])]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 8443}]
+
+
+def test_teacher_fqdn_policy_names_the_endpoint_hosts(chart: Any, kubernetes_validate: Any) -> None:
+    """Cilium: a CiliumNetworkPolicy allows the teacher the host names of its endpoints, on each URL's
+    port, plus DNS through kube-dns (how Cilium learns their addresses); nothing else."""
+    endpoints = {
+        "openai": None,  # drop the chart's default entry
+        "provedor": {"base_url": "https://LLM.provedor.example.com/v1", "api_key_env": "PROVEDOR_KEY"},
+        "reserva": {"base_url": "https://llm.provedor.example.com/v2", "api_key_env": "PROVEDOR_KEY"},
+        "interno": {"base_url": "http://vllm.ia.svc.cluster.local:8000/v1", "api_key_env": "INTERNO_KEY",
+                    "allow_http": True},
+        "outro": {"base_url": "https://api.outro.example.org:8443", "api_key_env": "OUTRO_KEY"},
+    }
+    values = {"teacher": {"settings": {"endpoints": endpoints},
+                          "networkPolicy": {"llmEgress": {"fqdn": {"enabled": True}}}}}
+    docs = [d for _, d in _render(chart, values)]
+    for doc in docs:
+        if doc["kind"] not in CRD_KINDS:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    (cnp,) = [d for d in docs if d["kind"] == "CiliumNetworkPolicy"]
+    assert cnp["apiVersion"] == "cilium.io/v2"
+    assert cnp["metadata"]["name"] == f"{RELEASE}-teacher-fqdn" and cnp["metadata"]["namespace"] == NAMESPACE
+    spec = cnp["spec"]
+    assert set(spec) == {"endpointSelector", "egress"}, "egress allows only"
+    teacher = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-teacher")
+    assert spec["endpointSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "llm4gov", "app.kubernetes.io/instance": RELEASE,
+        "app.kubernetes.io/component": "teacher"}
+    assert _selects(spec["endpointSelector"], _pod_labels(teacher))
+    dns, *fqdn_rules = spec["egress"]
+    assert dns == {"toEndpoints": [{"matchLabels": {"io.kubernetes.pod.namespace": "kube-system",
+                                                    "k8s-app": "kube-dns"}}],
+                   "toPorts": [{"ports": [{"port": "53", "protocol": "ANY"}],
+                                "rules": {"dns": [{"matchPattern": "*"}]}}]}
+    allowed = {}
+    for rule in fqdn_rules:
+        assert set(rule) == {"toFQDNs", "toPorts"}, rule
+        ((port,),) = [p["ports"] for p in rule["toPorts"]]
+        assert port["protocol"] == "TCP"
+        for name in rule["toFQDNs"]:
+            assert set(name) == {"matchName"}, "exact names only, no patterns"
+            allowed.setdefault(name["matchName"], set()).add(port["port"])
+    assert allowed == {"llm.provedor.example.com": {"443"}, "vllm.ia.svc.cluster.local": {"8000"},
+                       "api.outro.example.org": {"8443"}}
+    # The NetworkPolicy still opens no address outside the cluster.
+    policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-teacher")
+    assert _external_peers(policy) == []
+    # An endpoint given by address cannot be matched by name: the chart says to list its CIDR.
+    for base_url in ("https://203.0.113.10/v1", "https://[2001:db8::1]/v1"):
+        bad = {"teacher": {"settings": {"endpoints": {"openai": None, "ip": {"base_url": base_url, "api_key_env": "K"}}},
+                           "networkPolicy": {"llmEgress": {"fqdn": {"enabled": True}}}}}
+        with pytest.raises(helm.HelmRenderError, match="llmEgress.cidrs"):
+            chart.render(bad, name=RELEASE, namespace=NAMESPACE)
+    # No NetworkPolicies at all (networkPolicy.enabled: false): no Cilium policy either.
+    docs = [d for _, d in _render(chart, {**values, "networkPolicy": {"enabled": False}})]
+    assert not [d for d in docs if d["kind"] in {"CiliumNetworkPolicy", "NetworkPolicy"}]
+
+
+def test_teacher_extra_egress_reaches_in_cluster_peers(chart: Any, kubernetes_validate: Any) -> None:
+    egress = [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ia"}}}],
+               "ports": [{"protocol": "TCP", "port": 8000}]}]
+    docs = [d for _, d in _render(chart, {"teacher": {"networkPolicy": {"extraEgress": egress}}})]
+    policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-teacher")
+    kubernetes_validate.validate(policy, KUBERNETES_VERSION, strict=True)
+    assert egress[0] in policy["spec"]["egress"]
+    assert _external_peers(policy) == []
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -1372,3 +1517,376 @@ def test_inference_without_the_anonymizer_and_disabled(chart: Any, kubernetes_va
     assert callers == {"teacher"}
     (ingress,) = [d for d in docs if d["kind"] == "Ingress"]
     assert "inference.llm4gov.local" not in {r["host"] for r in ingress["spec"]["rules"]}
+
+
+# --------------------------------------------------------------------------------------------------
+# Pod Security Standards: every pod the chart renders, and the training pods, meet `restricted`
+# --------------------------------------------------------------------------------------------------
+
+# https://kubernetes.io/docs/concepts/security/pod-security-standards/ (Kubernetes 1.30, Linux pods).
+RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                           "projected", "secret"}
+SAFE_SYSCTLS = {"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+                "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+                "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+                "net.ipv4.tcp_keepalive_probes"}
+SELINUX_TYPES = {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
+
+
+def _restricted_violations(pod: dict[str, Any], annotations: dict[str, str] | None = None) -> list[str]:
+    """What the `restricted` profile (which includes `baseline`) refuses in a pod spec; [] when none."""
+    out = []
+    psc = pod.get("securityContext") or {}
+    containers = pod.get("initContainers", []) + pod.get("containers", []) + pod.get("ephemeralContainers", [])
+
+    def seccomp_ok(profile: dict[str, Any] | None) -> bool:
+        return (profile or {}).get("type") in {"RuntimeDefault", "Localhost"}
+
+    # --- baseline ---
+    for field in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(field):
+            out.append(f"{field}: true")
+    for sysctl in psc.get("sysctls", []):
+        if sysctl["name"] not in SAFE_SYSCTLS:
+            out.append(f"unsafe sysctl {sysctl['name']}")
+    for key, value in (annotations or {}).items():
+        if key.startswith("container.apparmor.security.beta.kubernetes.io/") and \
+                value != "runtime/default" and not value.startswith("localhost/"):
+            out.append(f"AppArmor annotation {key}={value}")
+    scopes = [("pod", psc)] + [(f"container {c['name']}", c.get("securityContext") or {}) for c in containers]
+    for where, sc in scopes:
+        selinux = sc.get("seLinuxOptions") or {}
+        if selinux.get("type", "") not in SELINUX_TYPES or selinux.get("user") or selinux.get("role"):
+            out.append(f"{where}: seLinuxOptions {selinux}")
+        if (sc.get("appArmorProfile") or {}).get("type", "RuntimeDefault") not in {"RuntimeDefault", "Localhost"}:
+            out.append(f"{where}: appArmorProfile {sc['appArmorProfile']}")
+        if (sc.get("seccompProfile") or {}).get("type") == "Unconfined":
+            out.append(f"{where}: seccomp Unconfined")
+        if sc.get("runAsUser") == 0:
+            out.append(f"{where}: runAsUser 0")
+        if sc.get("runAsNonRoot") is False:
+            out.append(f"{where}: runAsNonRoot false")
+    for volume in pod.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        if not kinds <= RESTRICTED_VOLUME_TYPES:
+            out.append(f"volume {volume['name']}: {sorted(kinds - RESTRICTED_VOLUME_TYPES)}")
+    # --- restricted ---
+    for container in containers:
+        sc = container.get("securityContext") or {}
+        where = f"container {container['name']}"
+        if sc.get("privileged"):
+            out.append(f"{where}: privileged")
+        if sc.get("procMount", "Default") != "Default":
+            out.append(f"{where}: procMount {sc['procMount']}")
+        for port in container.get("ports", []):
+            if port.get("hostPort"):
+                out.append(f"{where}: hostPort {port['hostPort']}")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            out.append(f"{where}: allowPrivilegeEscalation is not false")
+        if sc.get("runAsNonRoot") is not True and psc.get("runAsNonRoot") is not True:
+            out.append(f"{where}: runAsNonRoot is not true (pod or container)")
+        if not seccomp_ok(sc.get("seccompProfile")) and not seccomp_ok(psc.get("seccompProfile")):
+            out.append(f"{where}: no RuntimeDefault/Localhost seccomp profile (pod or container)")
+        capabilities = sc.get("capabilities") or {}
+        if "ALL" not in capabilities.get("drop", []):
+            out.append(f"{where}: capabilities do not drop ALL")
+        if set(capabilities.get("add", [])) - {"NET_BIND_SERVICE"}:
+            out.append(f"{where}: adds capabilities {capabilities['add']}")
+    return out
+
+
+def test_restricted_checker_catches_violations() -> None:
+    """The checker itself must see a violation of each rule, or the tests below prove nothing."""
+    bad = {"hostNetwork": True, "securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]},
+           "volumes": [{"name": "host", "hostPath": {"path": "/"}}],
+           "containers": [{"name": "c", "ports": [{"containerPort": 80, "hostPort": 80}], "securityContext": {
+               "privileged": True, "runAsUser": 0, "capabilities": {"add": ["SYS_ADMIN"]},
+               "seccompProfile": {"type": "Unconfined"}}}]}
+    found = " | ".join(_restricted_violations(bad, {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}))
+    for needle in ("hostNetwork", "unsafe sysctl", "AppArmor", "volume host", "privileged", "hostPort",
+                   "allowPrivilegeEscalation", "runAsNonRoot", "seccomp", "runAsUser 0", "drop ALL", "adds capabilities"):
+        assert needle in found, needle
+    good = {"securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "c", "securityContext": {"allowPrivilegeEscalation": False,
+                                                             "capabilities": {"drop": ["ALL"]}}}]}
+    assert _restricted_violations(good) == []
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_pod_meets_the_restricted_pod_security_standard(rendered: dict[str, Any], case: str,
+                                                              trainer_executor: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A namespace labelled pod-security.kubernetes.io/enforce=restricted admits every pod of the
+    release (the bundled evaluation stores included) and the training pods the trainer creates."""
+    workloads = _workloads(rendered, case)
+    assert workloads
+    for doc in workloads:
+        template = doc["spec"]["template"] if doc["kind"] != "CronJob" else doc["spec"]["jobTemplate"]["spec"]["template"]
+        violations = _restricted_violations(_pod_spec(doc), template["metadata"].get("annotations"))
+        assert violations == [], f"{case}: {doc['kind']}/{doc['metadata']['name']}: {violations}"
+    job = _training_job(trainer_executor, _config(rendered, case, f"{RELEASE}-trainer"), monkeypatch)
+    pod = job["spec"]["template"]["spec"]
+    assert _restricted_violations(pod, job["spec"]["template"]["metadata"].get("annotations")) == [], case
+    # The training pods run as the user the chart runs its own pods as, with a read-only root filesystem.
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text(encoding="utf-8"))["podSecurity"]
+    assert (pod["securityContext"]["runAsUser"], pod["securityContext"]["runAsGroup"],
+            pod["securityContext"]["fsGroup"]) == (values["runAsUser"], values["runAsGroup"], values["fsGroup"])
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert {m["mountPath"]: "emptyDir" in volumes[m["name"]] for m in container["volumeMounts"]} == \
+        {"/scratch": True, "/tmp": True}
+
+
+# --------------------------------------------------------------------------------------------------
+# Least privilege: per-service object-storage and database credentials
+# --------------------------------------------------------------------------------------------------
+
+# Distinctive per-service credentials: each may reach its own service's pods only.
+OWN_CREDENTIALS = {
+    "teacher": ["TEACHERS3ID0101", "teacher-s3-secret-distinctive-0102", "TEACHERDBPW-0103"],
+    "trainer": ["TRAINERS3ID0201", "trainer-s3-secret-distinctive-0202", "TRAINERDBPW-0203"],
+    "inference": ["INFERENCES3ID0301", "inference-s3-secret-distinctive-0302"],
+    "anonymizer": ["ANONYMIZERDBPW-0403"],
+    "trainer-job": ["TRAININGS3ID0501", "training-s3-secret-distinctive-0502", "TRAININGDBPW-0503"],
+}
+SHARED_CREDENTIALS = [MARKERS["s3_access_key"], MARKERS["s3_secret_key"], MARKERS["db_password"]]
+
+
+def _db_url(password: str) -> str:
+    return f"postgresql://role:{password}@db.internal:5432/llm4gov"
+
+
+def _per_service_values() -> dict[str, Any]:
+    own = OWN_CREDENTIALS
+    values = _external_inline_values()  # the shared credentials are inline too: they must reach no pod
+    extra = {
+        "teacher": {"storage": {"accessKeyId": own["teacher"][0], "secretAccessKey": own["teacher"][1]},
+                    "database": {"url": _db_url(own["teacher"][2])}},
+        "trainer": {"storage": {"accessKeyId": own["trainer"][0], "secretAccessKey": own["trainer"][1]},
+                    "database": {"url": _db_url(own["trainer"][2])},
+                    "job": {"storage": {"accessKeyId": own["trainer-job"][0], "secretAccessKey": own["trainer-job"][1]},
+                            "database": {"url": _db_url(own["trainer-job"][2])}}},
+        "inference": {"storage": {"accessKeyId": own["inference"][0], "secretAccessKey": own["inference"][1]}},
+        "anonymizer": {"database": {"url": _db_url(own["anonymizer"][0])}},
+    }
+    return _merge(values, extra)
+
+
+def _secret_names_used(pod: dict[str, Any]) -> set[str]:
+    names = set()
+    for container in pod.get("initContainers", []) + pod["containers"]:
+        for entry in container.get("env", []):
+            ref = entry.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                names.add(ref["name"])
+        names |= {s["secretRef"]["name"] for s in container.get("envFrom", []) if "secretRef" in s}
+    names |= {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+    return names
+
+
+def _credentials_in(text: str) -> set[str]:
+    every = [m for markers in OWN_CREDENTIALS.values() for m in markers] + SHARED_CREDENTIALS
+    return {m for m in every if m in text}
+
+
+def test_training_pods_follow_the_charts_pod_security_user(chart: Any, trainer_executor: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    values = _production_values()
+    values["podSecurity"] = {"runAsUser": 20002, "runAsGroup": 20003, "fsGroup": 20004}
+    docs = _render(chart, values)
+    config = _by_name([d for _, d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-trainer")["data"]
+    pod = _training_job(trainer_executor, config, monkeypatch)["spec"]["template"]["spec"]
+    sc = pod["securityContext"]
+    assert (sc["runAsUser"], sc["runAsGroup"], sc["fsGroup"]) == (20002, 20003, 20004)
+
+
+def test_each_service_gets_only_its_own_credentials(chart: Any, trainer_executor: Any, kubernetes_validate: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """With per-service credentials set, the teacher's pod and the Secrets it reads hold the teacher's
+    credentials and no other service's (nor the shared ones); likewise for every service and the
+    training pods."""
+    chart.validate_schema(_per_service_values())
+    docs = [d for _, d in _render(chart, _per_service_values())]
+    for doc in docs:
+        if doc["kind"] not in CRD_KINDS:
+            kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+    for component in API_COMPONENTS:
+        deployment = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-{component}")
+        pod = _pod_spec(deployment)
+        used = _secret_names_used(pod)
+        text = yaml.safe_dump(deployment) + "".join(yaml.safe_dump(secrets[n]) for n in used if n in secrets)
+        assert _credentials_in(text) == set(OWN_CREDENTIALS[component]), component
+        env = {e["name"]: e for e in pod["containers"][0]["env"]}
+        if "LLM4GOV_DATABASE_URL" in env:
+            assert env["LLM4GOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+                "name": f"{RELEASE}-{component}-database-secret", "key": "url"}
+        if component != "anonymizer":
+            assert env["LLM4GOV_STORAGE__S3_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"] == {
+                "name": f"{RELEASE}-{component}-s3-secret", "key": "access-key-id"}
+        # The literal values are in the Secrets only, never in the pod spec.
+        assert not _credentials_in(yaml.safe_dump(deployment))
+    teacher = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-teacher")
+    assert _secret_names_used(_pod_spec(teacher)) == {
+        f"{RELEASE}-teacher-secret", f"{RELEASE}-teacher-s3-secret", f"{RELEASE}-teacher-database-secret",
+        f"{RELEASE}-api-keys-secret"}
+    assert secrets[f"{RELEASE}-teacher-s3-secret"]["stringData"] == {
+        "access-key-id": OWN_CREDENTIALS["teacher"][0], "secret-access-key": OWN_CREDENTIALS["teacher"][1]}
+    # The training pods: their own credentials, neither the trainer service's nor the shared ones.
+    config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-trainer")["data"]
+    job = _training_job(trainer_executor, config, monkeypatch)
+    used = _secret_names_used(job["spec"]["template"]["spec"])
+    assert used == {f"{RELEASE}-trainer-job-secret"}
+    assert _credentials_in(yaml.safe_dump(secrets[f"{RELEASE}-trainer-job-secret"])) == set(OWN_CREDENTIALS["trainer-job"])
+    # The shared Secrets still exist (inline values) but no pod reads them.
+    for doc in docs:
+        if doc["kind"] in POD_KINDS:
+            assert not _secret_names_used(_pod_spec(doc)) & {f"{RELEASE}-s3-secret", f"{RELEASE}-database-secret"}
+
+
+def test_per_service_existing_secrets(chart: Any) -> None:
+    values = {"teacher": {"storage": {"existingSecret": "teacher-s3", "accessKeyIdKey": "id",
+                                      "secretAccessKeyKey": "secret"},
+                          "database": {"existingSecret": "teacher-db", "existingSecretKey": "dsn"}},
+              "inference": {"storage": {"existingSecret": "inference-s3"}},
+              "anonymizer": {"database": {"existingSecret": "anonymizer-db"}}}
+    docs = [d for _, d in _render(chart, values)]
+    assert not [d for d in docs if d["kind"] == "Secret"], "existing Secrets only"
+    expected = {"anonymizer": {"anonymizer-db"}, "teacher": {"teacher-s3", "teacher-db"},
+                "trainer": {"llm4gov-s3", "llm4gov-database"}, "inference": {"inference-s3"}}
+    own = {"teacher-s3", "teacher-db", "inference-s3", "anonymizer-db"}
+    for component in API_COMPONENTS:
+        deployment = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-{component}")
+        used = _secret_names_used(_pod_spec(deployment)) & (own | {"llm4gov-s3", "llm4gov-database"})
+        assert used == expected[component], component
+    teacher = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-teacher")
+    env = {e["name"]: e for e in _pod_spec(teacher)["containers"][0]["env"]}
+    assert env["LLM4GOV_STORAGE__S3_ACCESS_KEY_ID"]["valueFrom"]["secretKeyRef"] == {"name": "teacher-s3", "key": "id"}
+    assert env["LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY"]["valueFrom"]["secretKeyRef"] == {"name": "teacher-s3",
+                                                                                         "key": "secret"}
+    assert env["LLM4GOV_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "teacher-db", "key": "dsn"}
+
+
+@pytest.mark.parametrize("case", REVIEWED)
+def test_production_gives_each_service_its_own_credentials(rendered: dict[str, Any], case: str) -> None:
+    deployments = {d["metadata"]["labels"]["app.kubernetes.io/component"]: _pod_spec(d)
+                   for d in _docs(rendered, case, "Deployment")}
+    used = {c: _secret_names_used(pod) for c, pod in deployments.items()}
+    if case == "default":  # the shared Secrets
+        assert "llm4gov-s3" in used["teacher"] and "llm4gov-s3" in used["inference"]
+        return
+    assert used["teacher"] >= {"llm4gov-teacher-s3", "llm4gov-teacher-database"}
+    assert used["trainer"] >= {"llm4gov-trainer-s3", "llm4gov-trainer-database"}
+    assert used["inference"] >= {"llm4gov-inference-s3"}
+    assert used["anonymizer"] >= {"llm4gov-anonymizer-database"}
+    for names in used.values():
+        assert not names & {"llm4gov-s3", "llm4gov-database"}, "no service uses the shared credentials"
+
+
+def _readme_policies() -> dict[str, dict[str, Any]]:
+    """The S3 policies of helm/README.md ("#### <service>" followed by a ```json block)."""
+    text = (HELM_DIR / "README.md").read_text(encoding="utf-8")
+    return {name: json.loads(body) for name, body in
+            re.findall(r"^#### S3 policy: ([a-z -]+)\n.*?```json\n(.*?)```", text, flags=re.M | re.S)}
+
+
+def _rights(policy: dict[str, Any]) -> dict[str, set[str]]:
+    """action -> object resources (key patterns after the bucket), Allow statements only."""
+    out: dict[str, set[str]] = {}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for action in actions:
+            assert action.startswith("s3:") and "*" not in action, action
+            for resource in resources:
+                assert resource.startswith("arn:aws:s3:::llm4gov"), resource
+                out.setdefault(action, set()).add(resource.removeprefix("arn:aws:s3:::llm4gov").lstrip("/"))
+    return out
+
+
+def test_readme_s3_policies_grant_each_service_only_its_prefixes() -> None:
+    policies = _readme_policies()
+    assert set(policies) == {"teacher", "trainer", "training pods", "inference"}
+    rights = {name: _rights(policy) for name, policy in policies.items()}
+    writes = ("s3:PutObject", "s3:DeleteObject")
+    for name, r in rights.items():
+        assert set(r) <= {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, name
+        assert r["s3:ListBucket"] == {""}, f"{name}: ListBucket on the bucket (404 instead of 403)"
+    # The teacher (the only pod with internet egress) writes datasets/ only: never adapters/ or base-models/.
+    assert rights["teacher"]["s3:PutObject"] == {"datasets/*"}
+    assert "s3:DeleteObject" not in rights["teacher"]
+    assert rights["teacher"]["s3:GetObject"] == {"uploads/*"}
+    # Inference reads adapters and base models only.
+    assert rights["inference"] == {"s3:ListBucket": {""}, "s3:GetObject": {"adapters/*", "base-models/*"}}
+    # The trainer's service snapshots datasets and moves the registry pointer; the training pods publish.
+    assert rights["trainer"]["s3:PutObject"] == {"training-data/*", "adapters/*/registry.json"}
+    assert "s3:DeleteObject" not in rights["trainer"]
+    assert rights["training pods"]["s3:PutObject"] == {"training-jobs/*", "adapters/*"}
+    # Nobody but the operator writes base models.
+    for name, r in rights.items():
+        for action in writes:
+            assert not {p for p in r.get(action, set()) if p.startswith("base-models")}, name
+
+
+# --------------------------------------------------------------------------------------------------
+# API docs and the engine's metrics: off in the chart
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service_settings() -> Any:
+    try:
+        from shared.config import ServiceSettings
+    except ImportError:  # pragma: no cover - depends on the environment
+        ServiceSettings = None  # noqa: N806
+    _need(ServiceSettings is not None, "the shared settings (shared/config.py)")
+    return ServiceSettings
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_api_docs_are_off(rendered: dict[str, Any], case: str, service_settings: Any,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    for component in API_COMPONENTS:
+        config = _config(rendered, case, f"{RELEASE}-{component}")
+        assert config["LLM4GOV_API_DOCS"] == "false", component
+        deployment = _by_name(_docs(rendered, case, "Deployment"), f"{RELEASE}-{component}")
+        settings = _load_settings(service_settings, config, _pod_spec(deployment)["containers"][0], monkeypatch)
+        assert settings.api_docs is False, component
+
+
+def test_api_docs_can_be_turned_on(chart: Any) -> None:
+    docs = [d for _, d in _render(chart, {"config": {"apiDocs": True}})]
+    for component in API_COMPONENTS:
+        config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-{component}")["data"]
+        assert config["LLM4GOV_API_DOCS"] == "true"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_engine_metrics_only_when_scraped(rendered: dict[str, Any], case: str, inference_settings: Any,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    config = _config(rendered, case, f"{RELEASE}-inference")
+    _, container = _inference(rendered, case)
+    options = _load_settings(inference_settings, config, container, monkeypatch).inference
+    engine_monitor = [d for d in _docs(rendered, case, "ServiceMonitor")
+                      if d["metadata"]["name"] == f"{RELEASE}-inference-engine"]
+    if case == "production":  # turned on, and scraped
+        assert config["LLM4GOV_INFERENCE__ENGINE_METRICS"] == "true" and options.engine_metrics is True
+        assert len(engine_monitor) == 1
+    else:  # off by default, and nothing scrapes /metrics/engine (inline-bundled has a ServiceMonitor)
+        assert config["LLM4GOV_INFERENCE__ENGINE_METRICS"] == "false" and options.engine_metrics is False
+        assert engine_monitor == []
+    scraping_engine = [m["metadata"]["name"] for m in _docs(rendered, case, "ServiceMonitor")
+                       if "/metrics/engine" in {e["path"] for e in m["spec"]["endpoints"]}]
+    assert scraping_engine == [m["metadata"]["name"] for m in engine_monitor]
+
+
+def test_engine_metrics_monitor_follows_the_setting(chart: Any) -> None:
+    for enabled in (False, True):
+        values = {"inference": {"engineMetrics": enabled}, "monitoring": {"serviceMonitor": {"enabled": True}}}
+        docs = [d for _, d in _render(chart, values)]
+        names = {d["metadata"]["name"] for d in docs if d["kind"] == "ServiceMonitor"}
+        assert names == ({RELEASE, f"{RELEASE}-inference-engine"} if enabled else {RELEASE})
+        config = _by_name([d for d in docs if d["kind"] == "ConfigMap"], f"{RELEASE}-inference")["data"]
+        assert config["LLM4GOV_INFERENCE__ENGINE_METRICS"] == str(enabled).lower()

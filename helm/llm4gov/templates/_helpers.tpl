@@ -87,9 +87,24 @@ Inference never does: it reads the adapter registry from object storage only.
 */}}
 {{- define "llm4gov.usesDatabase" -}}
 {{- if eq .component "anonymizer" -}}
-{{- if .root.Values.anonymizer.database.enabled }}true{{ end -}}
+{{- include "llm4gov.anonymizer.usesDatabase" .root -}}
 {{- else if ne .component "inference" -}}
 true
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" when the anonymizer keeps its vault in a shared database (PostgreSQL): anonymizer.database.enabled
+true, or "auto" while a database is configured (the bundled one, anonymizer.database.url/existingSecret,
+database.url/existingSecret). Otherwise it uses a SQLite file in its own emptyDir.
+*/}}
+{{- define "llm4gov.anonymizer.usesDatabase" -}}
+{{- $d := .Values.anonymizer.database -}}
+{{- $mode := toString $d.enabled -}}
+{{- if eq $mode "true" -}}
+true
+{{- else if eq $mode "auto" -}}
+{{- if or .Values.bundled.postgresql.enabled $d.url $d.existingSecret .Values.database.url .Values.database.existingSecret }}true{{ end -}}
 {{- end -}}
 {{- end -}}
 
@@ -174,28 +189,63 @@ key: {{ .spec.existingSecretKey }}
 {{- printf "postgresql://%s:%s@%s:5432/%s" $pg.username $pg.password (include "llm4gov.resourceName" (list . "postgresql")) $pg.database -}}
 {{- end -}}
 
-{{/* Where the database URL comes from (secretKeyRef body); fails when nothing is configured. */}}
+{{/*
+Where a component's database URL comes from (secretKeyRef body); fails when nothing is configured.
+Call with (dict "root" $ "component" c). The bundled PostgreSQL (evaluation) wins; then the
+component's own <component>.database (url: the chart's <release>-<component>-database-secret, or
+existingSecret); then the shared database.url / database.existingSecret.
+*/}}
 {{- define "llm4gov.databaseUrlRef" -}}
-{{- if .Values.bundled.postgresql.enabled -}}
-name: {{ include "llm4gov.resourceName" (list . "postgresql-secret") }}
+{{- $root := .root -}}
+{{- $own := (index $root.Values .component).database | default dict -}}
+{{- if $root.Values.bundled.postgresql.enabled -}}
+name: {{ include "llm4gov.resourceName" (list $root "postgresql-secret") }}
 key: url
+{{- else if $own.url -}}
+name: {{ include "llm4gov.resourceName" (list $root (printf "%s-database-secret" .component)) }}
+key: url
+{{- else if $own.existingSecret -}}
+name: {{ $own.existingSecret }}
+key: {{ $own.existingSecretKey }}
 {{- else -}}
-{{- $ref := include "llm4gov.secretRef" (dict "spec" (dict "value" .Values.database.url "existingSecret" .Values.database.existingSecret "existingSecretKey" .Values.database.existingSecretKey) "chartSecret" (include "llm4gov.resourceName" (list . "database-secret")) "chartKey" "url") -}}
+{{- $ref := include "llm4gov.secretRef" (dict "spec" (dict "value" $root.Values.database.url "existingSecret" $root.Values.database.existingSecret "existingSecretKey" $root.Values.database.existingSecretKey) "chartSecret" (include "llm4gov.resourceName" (list $root "database-secret")) "chartKey" "url") -}}
 {{- if not $ref -}}
-{{- fail "database: set database.url, database.existingSecret, or bundled.postgresql.enabled (evaluation only)" -}}
+{{- fail (printf "database: set database.url, database.existingSecret, %s.database.url / existingSecret, or bundled.postgresql.enabled (evaluation only)" .component) -}}
 {{- end -}}
 {{- $ref -}}
 {{- end -}}
 {{- end -}}
 
-{{/* S3 credential references as a JSON object {id: ref, secret: ref}, or {} for ambient credentials. */}}
+{{/* Components that may have object-storage credentials of their own (<component>.storage). */}}
+{{- define "llm4gov.storageComponents" -}}
+{{- toJson (list "teacher" "trainer" "inference") -}}
+{{- end -}}
+
+{{/* "true" when <component>.storage holds both inline keys (the chart creates <release>-<component>-s3-secret). */}}
+{{- define "llm4gov.ownS3Inline" -}}
+{{- $own := (index .root.Values .component).storage | default dict -}}
+{{- if and (not .root.Values.bundled.s3.enabled) $own.accessKeyId $own.secretAccessKey }}true{{ end -}}
+{{- end -}}
+
+{{/*
+A component's S3 credential references as a JSON object {id: ref, secret: ref}, or {} for ambient
+credentials. Call with (dict "root" $ "component" c). The bundled store (evaluation) wins; then the
+component's own <component>.storage (inline keys, or existingSecret); then the shared storage.s3.
+*/}}
 {{- define "llm4gov.s3CredentialRefs" -}}
-{{- $s3 := .Values.storage.s3 -}}
-{{- if .Values.bundled.s3.enabled -}}
-{{- $name := include "llm4gov.resourceName" (list . "s3-bundled-secret") -}}
+{{- $root := .root -}}
+{{- $s3 := $root.Values.storage.s3 -}}
+{{- $own := (index $root.Values .component).storage | default dict -}}
+{{- if $root.Values.bundled.s3.enabled -}}
+{{- $name := include "llm4gov.resourceName" (list $root "s3-bundled-secret") -}}
 {{- toJson (dict "id" (dict "name" $name "key" "access-key-id") "secret" (dict "name" $name "key" "secret-access-key")) -}}
+{{- else if include "llm4gov.ownS3Inline" . -}}
+{{- $name := include "llm4gov.resourceName" (list $root (printf "%s-s3-secret" .component)) -}}
+{{- toJson (dict "id" (dict "name" $name "key" "access-key-id") "secret" (dict "name" $name "key" "secret-access-key")) -}}
+{{- else if $own.existingSecret -}}
+{{- toJson (dict "id" (dict "name" $own.existingSecret "key" $own.accessKeyIdKey) "secret" (dict "name" $own.existingSecret "key" $own.secretAccessKeyKey)) -}}
 {{- else if and $s3.accessKeyId $s3.secretAccessKey -}}
-{{- $name := include "llm4gov.resourceName" (list . "s3-secret") -}}
+{{- $name := include "llm4gov.resourceName" (list $root "s3-secret") -}}
 {{- toJson (dict "id" (dict "name" $name "key" "access-key-id") "secret" (dict "name" $name "key" "secret-access-key")) -}}
 {{- else if $s3.existingSecret -}}
 {{- toJson (dict "id" (dict "name" $s3.existingSecret "key" $s3.accessKeyIdKey) "secret" (dict "name" $s3.existingSecret "key" $s3.secretAccessKeyKey)) -}}
@@ -231,6 +281,7 @@ LLM4GOV_AUTH: {{ $root.Values.config.auth | quote }}
 LLM4GOV_LOG_LEVEL: {{ $root.Values.config.logLevel | quote }}
 LLM4GOV_LOG_FORMAT: {{ $root.Values.config.logFormat | quote }}
 LLM4GOV_MAX_REQUEST_BYTES: {{ $root.Values.config.maxRequestBytes | int64 | quote }}
+LLM4GOV_API_DOCS: {{ $root.Values.config.apiDocs | quote }}
 {{- if include "llm4gov.apiKeysSecret" $root }}
 LLM4GOV_API_KEYS_FILE: /etc/llm4gov/api-keys/api-keys.yaml
 {{- end }}
@@ -259,10 +310,10 @@ LLM4GOV_STORAGE__S3_ENDPOINT_URL: {{ . | quote }}
 - name: LLM4GOV_DATABASE_URL
   valueFrom:
     secretKeyRef:
-      {{- include "llm4gov.databaseUrlRef" $root | nindent 6 }}
+      {{- include "llm4gov.databaseUrlRef" . | nindent 6 }}
 {{- end }}
 {{- if include "llm4gov.usesStorage" . }}
-{{- $refs := include "llm4gov.s3CredentialRefs" $root | fromJson }}
+{{- $refs := include "llm4gov.s3CredentialRefs" . | fromJson }}
 {{- if $refs.id }}
 - name: LLM4GOV_STORAGE__S3_ACCESS_KEY_ID
   valueFrom:
@@ -274,6 +325,30 @@ LLM4GOV_STORAGE__S3_ENDPOINT_URL: {{ . | quote }}
       {{- toYaml $refs.secret | nindent 6 }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/*
+Cluster DNS (networkPolicy.dns) as a Cilium endpoint selector: the pod labels, and the namespace's
+labels as Cilium sees them (kubernetes.io/metadata.name is the pod's namespace).
+*/}}
+{{- define "llm4gov.ciliumDnsSelector" -}}
+{{- $dns := .Values.networkPolicy.dns -}}
+{{- if or $dns.namespaceSelector.matchExpressions $dns.podSelector.matchExpressions -}}
+{{- fail "teacher.networkPolicy.llmEgress.fqdn: networkPolicy.dns must use matchLabels only (translated into a Cilium endpoint selector)" -}}
+{{- end -}}
+{{- $labels := dict -}}
+{{- range $key, $value := $dns.podSelector.matchLabels -}}
+{{- $_ := set $labels $key $value -}}
+{{- end -}}
+{{- range $key, $value := $dns.namespaceSelector.matchLabels -}}
+{{- if eq $key "kubernetes.io/metadata.name" -}}
+{{- $_ := set $labels "io.kubernetes.pod.namespace" $value -}}
+{{- else -}}
+{{- $_ := set $labels (printf "io.cilium.k8s.namespace.labels.%s" $key) $value -}}
+{{- end -}}
+{{- end -}}
+matchLabels:
+  {{- toYaml $labels | nindent 2 }}
 {{- end -}}
 
 {{/* NetworkPolicy peer for cluster DNS. */}}

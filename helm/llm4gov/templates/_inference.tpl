@@ -23,6 +23,7 @@ LLM4GOV_INFERENCE__MAX_DOCUMENT_CHARS: {{ $s.maxDocumentChars | int64 | quote }}
 LLM4GOV_INFERENCE__REGISTRY_POLL_INTERVAL_S: {{ $s.registryPollIntervalSeconds | quote }}
 LLM4GOV_INFERENCE__DRAIN_TIMEOUT_S: {{ $s.drainTimeoutSeconds | quote }}
 LLM4GOV_INFERENCE__LOAD_RETRY_S: {{ $s.loadRetrySeconds | quote }}
+LLM4GOV_INFERENCE__ENGINE_METRICS: {{ $i.engineMetrics | quote }}
 {{- if .Values.anonymizer.enabled }}
 LLM4GOV_INFERENCE__ANONYMIZER_URL: {{ printf "http://%s:8080" (include "llm4gov.resourceName" (list . "anonymizer")) | quote }}
 {{- end }}

@@ -37,3 +37,32 @@ LLM4GOV_TEACHER__ENDPOINTS: {{ toJson $s.endpoints | quote }}
       {{- . | nindent 6 }}
 {{- end }}
 {{- end -}}
+
+{{/*
+Hosts of the teacher endpoints by port (JSON {"443": ["api.openai.com"], ...}), from each base_url:
+the URL's port, else 443 for https and 80 for http. An address instead of a host name cannot go into a
+toFQDNs rule: list it in llmEgress.cidrs instead.
+*/}}
+{{- define "llm4gov.teacher.fqdnTargets" -}}
+{{- $byPort := dict -}}
+{{- range $name, $endpoint := .Values.teacher.settings.endpoints -}}
+{{- $url := urlParse $endpoint.base_url -}}
+{{- $hostPort := lower $url.host -}}
+{{- if or (hasPrefix "[" $hostPort) (not $hostPort) -}}
+{{- fail (printf "teacher.settings.endpoints.%s: base_url %q has no host name for teacher.networkPolicy.llmEgress.fqdn; list its address in llmEgress.cidrs" $name $endpoint.base_url) -}}
+{{- end -}}
+{{- $parts := splitList ":" $hostPort -}}
+{{- $host := trimSuffix "." (first $parts) -}}
+{{- $port := ternary "443" "80" (eq $url.scheme "https") -}}
+{{- if gt (len $parts) 1 -}}
+{{- $port = last $parts -}}
+{{- end -}}
+{{- if regexMatch "^[0-9.]+$" $host -}}
+{{- fail (printf "teacher.settings.endpoints.%s: base_url %q names an IP address, which a toFQDNs rule cannot match; list it in teacher.networkPolicy.llmEgress.cidrs" $name $endpoint.base_url) -}}
+{{- end -}}
+{{- $hosts := get $byPort $port | default list -}}
+{{- $_ := set $byPort $port (append $hosts $host | uniq | sortAlpha) -}}
+{{- end -}}
+{{- toJson $byPort -}}
+{{- end -}}
+

@@ -34,6 +34,9 @@ LLM4GOV_TRAINER__KUBERNETES__SERVICE_ACCOUNT: {{ . | quote }}
 LLM4GOV_TRAINER__KUBERNETES__RESOURCES: {{ include "llm4gov.trainer.jobResources" . | quote }}
 LLM4GOV_TRAINER__KUBERNETES__NODE_SELECTOR: {{ toJson $j.nodeSelector | quote }}
 LLM4GOV_TRAINER__KUBERNETES__TOLERATIONS: {{ toJson $j.tolerations | quote }}
+LLM4GOV_TRAINER__KUBERNETES__RUN_AS_USER: {{ $.Values.podSecurity.runAsUser | int64 | quote }}
+LLM4GOV_TRAINER__KUBERNETES__RUN_AS_GROUP: {{ $.Values.podSecurity.runAsGroup | int64 | quote }}
+LLM4GOV_TRAINER__KUBERNETES__FS_GROUP: {{ $.Values.podSecurity.fsGroup | int64 | quote }}
 LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_SECRETS: {{ include "llm4gov.trainer.jobEnvSecrets" . | quote }}
 LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_CONFIG_MAPS: {{ list (include "llm4gov.resourceName" (list . "trainer-job")) | toJson | quote }}
 LLM4GOV_TRAINER__KUBERNETES__ENV: {{ toJson $j.env | quote }}
@@ -93,12 +96,18 @@ app.kubernetes.io/component: trainer-job
 {{/*
 Secret data (JSON object) for the training pods, for the values given inline or by the bundled
 stores. envFrom turns every key of a Secret into a variable of that name, so the keys are the
-variable names (the chart's other Secrets use keys such as "url" that envFrom cannot use).
+variable names (the chart's other Secrets use keys such as "url" that envFrom cannot use). The
+training pods' own inline values (trainer.job.database.url, trainer.job.storage) win over the shared
+ones (database.url, storage.s3); the trainer service's own (trainer.database, trainer.storage) never
+reach the training pods.
 */}}
 {{- define "llm4gov.trainer.jobSecretData" -}}
 {{- $data := dict -}}
+{{- $j := .Values.trainer.job -}}
 {{- if .Values.bundled.postgresql.enabled -}}
 {{- $_ := set $data "LLM4GOV_DATABASE_URL" (include "llm4gov.bundledPostgresUrl" .) -}}
+{{- else if $j.database.url -}}
+{{- $_ := set $data "LLM4GOV_DATABASE_URL" $j.database.url -}}
 {{- else if .Values.database.url -}}
 {{- $_ := set $data "LLM4GOV_DATABASE_URL" .Values.database.url -}}
 {{- end -}}
@@ -106,6 +115,9 @@ variable names (the chart's other Secrets use keys such as "url" that envFrom ca
 {{- if .Values.bundled.s3.enabled -}}
 {{- $_ := set $data "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID" .Values.bundled.s3.accessKeyId -}}
 {{- $_ := set $data "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY" .Values.bundled.s3.secretAccessKey -}}
+{{- else if and $j.storage.accessKeyId $j.storage.secretAccessKey -}}
+{{- $_ := set $data "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID" $j.storage.accessKeyId -}}
+{{- $_ := set $data "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY" $j.storage.secretAccessKey -}}
 {{- else if and $s3.accessKeyId $s3.secretAccessKey -}}
 {{- $_ := set $data "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID" $s3.accessKeyId -}}
 {{- $_ := set $data "LLM4GOV_STORAGE__S3_SECRET_ACCESS_KEY" $s3.secretAccessKey -}}
@@ -121,12 +133,13 @@ not named.
 */}}
 {{- define "llm4gov.trainer.jobEnvSecrets" -}}
 {{- $names := list -}}
-{{- if include "llm4gov.trainer.jobSecretData" . | fromJson -}}
+{{- $data := include "llm4gov.trainer.jobSecretData" . | fromJson -}}
+{{- if $data -}}
 {{- $names = append $names (include "llm4gov.resourceName" (list . "trainer-job-secret")) -}}
 {{- end -}}
 {{- $s3 := .Values.storage.s3 -}}
-{{- $needDatabase := not (or .Values.bundled.postgresql.enabled .Values.database.url) -}}
-{{- $needS3 := and (not .Values.bundled.s3.enabled) (not (and $s3.accessKeyId $s3.secretAccessKey)) $s3.existingSecret -}}
+{{- $needDatabase := not (hasKey $data "LLM4GOV_DATABASE_URL") -}}
+{{- $needS3 := and (not (hasKey $data "LLM4GOV_STORAGE__S3_ACCESS_KEY_ID")) $s3.existingSecret -}}
 {{- if or $needDatabase $needS3 -}}
 {{- $existing := .Values.trainer.job.envSecret.existingSecret -}}
 {{- if not $existing -}}

@@ -29,10 +29,13 @@ class Anonymizer:
 
 def start_anonymizer(tmp: Path, analyzer: PiiAnalyzer, port: int | None = None, keys: dict[str, str] | None = None,
                      **options) -> Iterator[Anonymizer]:  # type: ignore[no-untyped-def]
-    keys = keys or {role: generate_api_key() for role in ("anonymize", "deanonymize", "admin", "classify")}
+    # "anonymize+deanonymize" is one key with both roles (a team that restores its own mappings)
+    keys = keys or {role: generate_api_key() for role in ("anonymize", "deanonymize", "admin", "classify",
+                                                          "anonymize+deanonymize")}
     settings = AnonymizerSettings(
         data_dir=tmp,
-        api_keys=[ApiKeyEntry(name=f"{role}-client", sha256=hash_api_key(k), roles=[role]) for role, k in keys.items()],
+        api_keys=[ApiKeyEntry(name=f"{role.replace('+', '-')}-client", sha256=hash_api_key(k),
+                              roles=role.split("+")) for role, k in keys.items()],
         anonymizer=AnonymizerOptions(max_text_chars=20_000, max_batch_items=16, secret_key="k" * 40, **options),
     )
     with serve_app(create_app(settings, analyzer=analyzer), port=port) as url:

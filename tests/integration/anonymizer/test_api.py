@@ -118,7 +118,7 @@ def test_operators(anonymizer: Anonymizer) -> None:
 
 
 def test_encrypt_and_pseudonymize_round_trip(anonymizer: Anonymizer) -> None:
-    client, admin = anonymizer.client(), anonymizer.client("deanonymize")
+    client = admin = anonymizer.client("anonymize+deanonymize")  # a key restores the mappings it made
     for op in ("encrypt", "pseudonymize"):
         body = client.post("/v1/anonymize", json={"document": {"texto": OFICIO},
                                                   "operators": {"DEFAULT": {"type": op}}}).json()
@@ -138,7 +138,15 @@ def test_deanonymize_needs_role_and_is_audited(anonymizer: Anonymizer) -> None:
     request = {"text": body["text"], "mapping_id": body["mapping_id"]}
     assert anonymizer.client("anonymize").post("/v1/deanonymize", json=request).status_code == 403
     assert anonymizer.client("classify").post("/v1/analyze", json={"text": "x"}).status_code == 403
-    r = anonymizer.client("deanonymize").post("/v1/deanonymize", json=request, headers={"X-Request-ID": "audit-1"})
+    # the mapping belongs to the key that made it: another deanonymize key needs admin
+    other = anonymizer.client("deanonymize").post("/v1/deanonymize", json=request, headers={"X-Request-ID": "audit-0"})
+    assert other.status_code == 403 and "another API key" in other.json()["detail"]
+    assert anonymizer.client("admin").post("/v1/deanonymize", json=request).json()["text"] == OFICIO
+    body = anonymizer.client("anonymize+deanonymize").post(
+        "/v1/anonymize", json={"text": OFICIO, "operators": {"DEFAULT": {"type": "pseudonymize"}}}).json()
+    request = {"text": body["text"], "mapping_id": body["mapping_id"]}
+    r = anonymizer.client("anonymize+deanonymize").post("/v1/deanonymize", json=request,
+                                                        headers={"X-Request-ID": "audit-1"})
     assert r.status_code == 200
     missing = anonymizer.client("deanonymize").post("/v1/deanonymize",
                                                     json={"text": "x", "mapping_id": "00000000-0000-0000-0000-000000000000"})
@@ -147,7 +155,9 @@ def test_deanonymize_needs_role_and_is_audited(anonymizer: Anonymizer) -> None:
     with sessions() as s:
         rows = list(s.scalars(select(AuditEventRow).where(AuditEventRow.action == "deanonymize")))
     ok = [r for r in rows if r.request_id == "audit-1"]
-    assert ok and ok[0].actor == "deanonymize-client" and ok[0].outcome == "success"
+    assert ok and ok[0].actor == "anonymize-deanonymize-client" and ok[0].outcome == "success"
+    denied = [r for r in rows if r.request_id == "audit-0"]
+    assert denied and denied[0].actor == "deanonymize-client" and denied[0].outcome == "denied"
     assert ok[0].resource == f"mapping:{body['mapping_id']}"
     assert any(r.outcome == "denied" for r in rows)
     assert all(CPF not in str(r.details) for r in rows)

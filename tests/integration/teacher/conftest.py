@@ -67,9 +67,9 @@ class Teacher:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=60)
 
     def wait(self, job_id: str, states: tuple[str, ...] = ("succeeded", "failed", "cancelled", "paused"),
-             timeout_s: float = 90) -> dict[str, Any]:
+             timeout_s: float = 90, role: str = "label") -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
-        with self.client() as client:
+        with self.client(role) as client:
             while True:
                 job = client.get(f"/v1/labeling-jobs/{job_id}").json()
                 if job["state"] in states:
@@ -98,10 +98,12 @@ def teacher_api_key() -> Iterator[None]:
 def teacher_settings(tmp: Path, anonymizer_url: str, anonymizer_key: str | None, database_url: str | None = None,
                      worker_id: str = "test-worker",
                      fake_url: str = "http://127.0.0.1:9/v1") -> tuple[TeacherSettings, dict[str, str]]:
-    keys = {role: generate_api_key() for role in ("label", "admin", "classify")}
+    # "label-other" is a second team's key with the same role
+    keys = {role: generate_api_key() for role in ("label", "admin", "classify", "label-other")}
     settings = TeacherSettings(
         data_dir=tmp, database_url=database_url,
-        api_keys=[ApiKeyEntry(name=f"{r}-client", sha256=hash_api_key(k), roles=[r]) for r, k in keys.items()],
+        api_keys=[ApiKeyEntry(name=f"{r}-client", sha256=hash_api_key(k), roles=[r.split("-")[0]])
+                  for r, k in keys.items()],
         teacher=TeacherOptions(anonymizer_url=anonymizer_url, anonymizer_api_key=anonymizer_key,
                                poll_interval_s=0.2, worker_id=worker_id, secret_key="t" * 40,
                                endpoints=fake_endpoints(fake_url)))

@@ -273,12 +273,42 @@ def test_raw_text_needs_admin_and_is_audited(start_teacher) -> None:  # type: ig
         assert teacher.client("label").post("/v1/labeling-jobs", json=request).status_code == 403
         r = teacher.client("admin").post("/v1/labeling-jobs", json=request)
         assert r.status_code == 201
-        assert teacher.wait(r.json()["id"])["state"] == "succeeded"
+        job_id = r.json()["id"]
+        job = teacher.wait(job_id, role="admin")
+        assert job["state"] == "succeeded" and job["send_raw_text"] is True
         assert canaries[0] in sent_texts(fake)  # explicitly allowed, so sent as is
+        # the results hold raw text: admin only, decrypted on the way out
+        assert teacher.client("label").get(f"/v1/labeling-jobs/{job_id}/results").status_code == 403
+        lines = teacher.client("admin").get(f"/v1/labeling-jobs/{job_id}/results").text.splitlines()
+        assert len(lines) == 3 and canaries[0] in "\n".join(lines)
+        assert job["dataset"]["dataset_uri"] is None  # no plaintext dataset object in shared storage
     sessions = init_db(create_db_engine(teacher.settings.resolved_database_url()))
     with sessions() as s:
         rows = list(s.scalars(select(AuditEventRow).where(AuditEventRow.action == "label.raw_text")))
-    assert len(rows) == 1 and rows[0].actor == "admin-client" and rows[0].resource.endswith(r.json()["id"])
+    assert len(rows) == 1 and rows[0].actor == "admin-client" and rows[0].resource.endswith(job_id)
+    # at rest: neither the job store nor object storage holds a canary in plaintext
+    db_file = teacher.settings.data_dir / "llm4gov.sqlite3"
+    stored = b"".join(p.read_bytes() for p in teacher.settings.data_dir.rglob("*") if p.is_file())
+    assert db_file.exists()
+    for canary in canaries:
+        assert canary.encode() not in stored
+
+
+def test_a_key_reads_only_its_own_jobs(start_teacher) -> None:  # type: ignore[no-untyped-def]
+    records, _ = canary_records(2, seed=12)
+    with serve_fake_teacher() as fake:
+        teacher = start_teacher(fake.url)
+        job_id = teacher.client("label").post("/v1/labeling-jobs", json=job_request(records)).json()["id"]
+        assert teacher.wait(job_id)["state"] == "succeeded"
+        other = teacher.client("label-other")
+        for path in ("", "/results", "/events", "/failures"):
+            r = other.get(f"/v1/labeling-jobs/{job_id}{path}")
+            assert r.status_code == 403 and "another API key" in r.json()["detail"], path
+        assert other.post(f"/v1/labeling-jobs/{job_id}/cancel").status_code == 403
+        assert job_id not in [j["id"] for j in other.get("/v1/labeling-jobs").json()["data"]]
+        assert job_id in [j["id"] for j in teacher.client("label").get("/v1/labeling-jobs").json()["data"]]
+        assert job_id in [j["id"] for j in teacher.client("admin").get("/v1/labeling-jobs").json()["data"]]
+        assert teacher.client("admin").get(f"/v1/labeling-jobs/{job_id}/results").status_code == 200
 
 
 def test_bad_inputs_are_4xx(start_teacher) -> None:  # type: ignore[no-untyped-def]

@@ -185,3 +185,17 @@ def test_settings_validation() -> None:
         EngineOptions(quantization="gptq")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         InferenceOptions(max_tokens=0)
+
+
+def test_engine_metrics_are_a_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from services.inference.app import create_app
+    from services.inference.settings import InferenceOptions, InferenceSettings
+
+    app = create_app(InferenceSettings(data_dir=tmp_path, inference=InferenceOptions(engine_metrics=False),
+                                       api_docs=False))
+    client = TestClient(app)  # no lifespan: nothing starts; the route answers from its setting alone
+    r = client.get("/metrics/engine")
+    assert r.status_code == 404 and "ENGINE_METRICS" in r.json()["detail"]
+    assert client.get("/openapi.json").status_code == 404

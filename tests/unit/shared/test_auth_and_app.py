@@ -21,6 +21,7 @@ ADMIN_KEY, LABEL_KEY = generate_api_key(), generate_api_key()
 class Echo(BaseModel):
     secret_text: str
     n: int
+    scores: dict[str, int] = {}
 
 
 def _app(tmp_path: Path, **overrides) -> TestClient:  # type: ignore[no-untyped-def]
@@ -102,6 +103,24 @@ def test_validation_errors_do_not_echo_input(tmp_path: Path) -> None:
     assert body["status"] == 422 and body["type"].endswith("/validation-error")
     assert body["errors"][0]["loc"] == ["body", "n"]
     assert "123.456.789-09" not in r.text and "not a number" not in r.text
+
+
+def test_validation_errors_do_not_echo_the_callers_own_keys(tmp_path: Path) -> None:
+    client = _app(tmp_path)
+    r = client.post("/v1/echo", json={"secret_text": "x", "n": 1, "scores": {"Maria Souza 529.982.247-25": "alto"},
+                                      "João Lima": 1}, headers=_auth(ADMIN_KEY))
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["body", "scores", "*"]  # a declared field, then the caller's key
+    assert "Maria" not in r.text and "529.982.247-25" not in r.text and "alto" not in r.text
+
+
+def test_api_docs_are_a_setting(tmp_path: Path) -> None:
+    off = _app(tmp_path, api_docs=False)
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert off.get(path).status_code == 404
+    r = off.post("/v1/echo", json={"secret_text": "x", "n": "y"}, headers=_auth(ADMIN_KEY))
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "n"]  # errors still name fields
+    assert _app(tmp_path).get("/openapi.json").status_code == 200
 
 
 def test_unexpected_errors_are_500_problems_without_trace(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -164,9 +164,39 @@ def test_launch_creates_one_hardened_job(executor: KubernetesExecutor, batch_api
     assert container["envFrom"] == [{"secretRef": {"name": "llm4gov-trainer-secrets"}},
                                     {"configMapRef": {"name": "llm4gov-trainer-config"}}]
     assert all(set(e) == {"name", "value"} for e in container["env"])
-    assert set(env) == {"LLM4GOV_TRAINER__WORK_DIR", "HOME", "PYTHONUNBUFFERED", "LLM4GOV_LOG_LEVEL"}
+    assert env["XDG_CACHE_HOME"]["value"] == "/scratch/.cache"
+    assert set(env) == {"LLM4GOV_TRAINER__WORK_DIR", "HOME", "XDG_CACHE_HOME", "PYTHONUNBUFFERED",
+                        "LLM4GOV_LOG_LEVEL"}
     text = json.dumps(job)
     assert "s3cret" not in text and "postgresql://" not in text
+
+
+def test_training_pod_meets_the_restricted_pod_security_standard(options: KubernetesOptions) -> None:
+    """What a namespace labelled pod-security.kubernetes.io/enforce=restricted demands of the pod
+    (tests/helm/test_chart.py checks the full profile on the Job the chart's settings produce)."""
+    job = KubernetesExecutor(options, batch_api=object()).job_manifest(str(uuid.uuid4()))  # no API call
+    pod = job["spec"]["template"]["spec"]
+    pod_sc = pod["securityContext"]
+    assert pod_sc["runAsNonRoot"] is True
+    assert pod_sc["runAsUser"] == pod_sc["runAsGroup"] == pod_sc["fsGroup"] == 10001
+    assert pod_sc["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert not {"hostNetwork", "hostPID", "hostIPC"} & set(pod)
+    # Volume types the restricted profile allows; here emptyDirs only.
+    assert all(set(v) == {"name", "emptyDir"} for v in pod["volumes"])
+    for container in pod.get("initContainers", []) + pod["containers"]:
+        sc = container["securityContext"]
+        assert sc["runAsNonRoot"] is True and sc.get("runAsUser", 10001) != 0
+        assert sc["allowPrivilegeEscalation"] is False and sc["privileged"] is False
+        assert sc["capabilities"] == {"drop": ["ALL"]}
+        assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert sc["readOnlyRootFilesystem"] is True
+        assert "ports" not in container
+        # Everything the run writes is on an emptyDir: the scratch volume (HOME, caches) and /tmp.
+        mounts = {m["mountPath"] for m in container["volumeMounts"]}
+        assert mounts == {"/scratch", "/tmp"}
+        env = {e["name"]: e["value"] for e in container["env"]}
+        for path in (env["HOME"], env["XDG_CACHE_HOME"], env["LLM4GOV_TRAINER__WORK_DIR"]):
+            assert path == "/scratch" or path.startswith("/scratch/")
 
 
 def test_name_stays_a_valid_label_with_the_longest_prefix() -> None:
