@@ -1,4 +1,5 @@
-"""The `llm4gov` command line: run services, manage API keys, label datasets.
+"""The `llm4gov` command line: run services, manage API keys, label datasets, and a client over the
+services' HTTP APIs (files, label jobs, train, adapters, classify: services.client).
 
 This is the platform's composition root, not a service: it references services by import string
 and imports a service's code only inside the command that needs it.
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from services.client.commands import register as register_client_commands
 from shared.auth import ROLES, generate_api_key, key_entry_json
 
 #: Service name -> ASGI app factory (import string).
@@ -117,15 +119,33 @@ def keys_create(
     typer.echo(key_entry_json(name, key, role_list))
 
 
-@app.command()
 def label(
-    config: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="teacher_config.yaml (seed fields).")],
-    resume: Annotated[str | None, typer.Option(help="Resume this job id instead of starting a new one.")] = None,
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="teacher_config.yaml (seed fields): label it locally, as "
+                                                     "the seed's teacher script did.")] = None,
+    resume: Annotated[str | None, typer.Option(help="With --config: resume this job id instead of starting a "
+                                                    "new one.")] = None,
 ) -> None:
-    """Label a dataset with a teacher LLM, as the seed's teacher script did, with anonymization and resume."""
+    """Label datasets with a teacher LLM.
+
+    `llm4gov label --config teacher_config.yaml [--resume ID]` labels locally as the seed's teacher script did,
+    with anonymization and resume; the subcommands run labeling jobs on the teacher service.
+    """
+    if ctx.invoked_subcommand is not None:
+        if config is not None or resume is not None:
+            raise typer.BadParameter("--config/--resume run the seed-style labeling; do not combine them with "
+                                     f"'{ctx.invoked_subcommand}'")
+        return
+    if config is None:
+        raise typer.BadParameter("give --config FILE (or a subcommand: start, status, results, ...)",
+                                 param_hint="'--config'")
     from services.teacher.cli import run_label
 
     raise typer.Exit(run_label(config, resume))
+
+
+register_client_commands(app, label)
 
 
 @models_app.command("import")

@@ -42,10 +42,13 @@ class _BodyTooLarge(Exception):
 class RequestContextMiddleware:
     """Request id, access log line, HTTP metrics and the body-size limit, in one pure ASGI layer."""
 
-    def __init__(self, app: ASGIApp, metrics: ServiceMetrics, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics, max_body: int,
+                 upload_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
+        #: POST paths that take uploads (streamed to disk, not memory) and their own, larger limit
+        self.upload_limits = upload_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,6 +59,9 @@ class RequestContextMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        max_body = self.max_body
+        if scope.get("method") == "POST" and scope.get("path") in self.upload_limits:
+            max_body = self.upload_limits[scope["path"]]
         status = 500
         response_started = False
         started = time.perf_counter()
@@ -72,7 +78,7 @@ class RequestContextMiddleware:
 
         try:
             declared = headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            if declared is not None and declared.isdigit() and int(declared) > max_body:
                 raise _BodyTooLarge
             received = 0
 
@@ -81,14 +87,14 @@ class RequestContextMiddleware:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body:
+                    if received > max_body:
                         raise _BodyTooLarge
                 return message
 
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
             response = problem_response(413, "Payload too large",
-                                        f"The request body exceeds {self.max_body} bytes.", "payload-too-large")
+                                        f"The request body exceeds {max_body} bytes.", "payload-too-large")
             await response(scope, receive, send_with_id)
         except Exception as exc:  # the client gets a problem document, the log gets no message text
             if response_started:
@@ -123,6 +129,7 @@ def create_service_app(
     readiness: dict[str, ReadinessCheck] | None = None,
     on_startup: Callable[[FastAPI], None] | None = None,
     on_shutdown: Callable[[FastAPI], None] | None = None,
+    upload_limits: dict[str, int] | None = None,
 ) -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     metrics = create_service_metrics(service)
@@ -151,7 +158,8 @@ def create_service_app(
     app.state.metrics = metrics
     app.state.authenticator = ApiKeyAuthenticator(settings)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body=settings.max_request_bytes,
+                       upload_limits=upload_limits)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process is up.")
     def healthz() -> dict[str, str]:

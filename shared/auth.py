@@ -106,6 +106,14 @@ def require_role(role: str) -> Callable[..., Principal]:
     return dependency
 
 
+def authenticated(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+    """FastAPI dependency: any valid key; the route checks the role its resource needs."""
+    authenticator: ApiKeyAuthenticator = request.app.state.authenticator
+    principal = authenticator.authenticate(credentials.credentials if credentials else None)
+    request.state.principal = principal
+    return principal
+
+
 def key_entry_json(name: str, key: str, roles: list[str]) -> str:
     """The configuration entry (JSON) for a freshly generated key."""
     return json.dumps({"name": name, "sha256": hash_api_key(key), "roles": roles})

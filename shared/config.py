@@ -69,6 +69,8 @@ class ServiceSettings(BaseSettings):
     api_docs: bool = True
     #: Requests with a larger body are refused with 413 before they are parsed.
     max_request_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    #: Largest dataset file `POST /v1/files` accepts (streamed to disk and object storage, not memory).
+    files_max_bytes: int = Field(default=1024 ** 3, ge=1024)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -1,4 +1,4 @@
-"""RFC 9457 problem+json errors.
+"""RFC 9457 problem+json errors (with OpenAI's `error` member, for its SDKs).
 
 Raise `ProblemError` (or a subclass) anywhere; the handlers installed by `install_error_handlers`
 turn it, FastAPI's HTTP and validation errors, and any unexpected exception into problem documents.
@@ -75,7 +75,9 @@ class ServiceUnavailable(ProblemError):
 
 def problem_response(status: int, title: str, detail: str, slug: str,
                      extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"type": _TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {"type": _TYPE_BASE + slug, "title": title, "status": status, "detail": detail,
+                            # the same in OpenAI's error shape, so OpenAI SDKs show the reason too
+                            "error": {"message": detail, "type": slug, "code": str(status), "param": None}}
     if extra:
         body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)

@@ -1,8 +1,9 @@
-"""Child processes that must not outlive the service that started them."""
+"""Child processes: they must not outlive the service that started them, and need a free port."""
 
 from __future__ import annotations
 
 import signal
+import socket
 from collections.abc import Callable
 
 
@@ -19,3 +20,10 @@ def die_with_parent(sig: int = signal.SIGKILL) -> Callable[[], None]:
             pass
 
     return _set
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free right now on `host` (for a server started next)."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shared.metrics import ServiceMetrics
 
+BATCH_BUCKETS = (0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0)
 DOCUMENT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
 
@@ -35,3 +36,12 @@ class InferenceMetrics:
         self.engine_up = base.gauge("engine_up", "1 while the vLLM engine answers its health check.")
         self.engine_restarts = base.counter("engine_restarts_total", "Times the managed vLLM server died and "
                                             "was restarted.")
+        # batch classification jobs (/v1/classify/batch-jobs)
+        self.batch_jobs = base.gauge("batch_jobs", "Batch classification jobs by state.", ("state",))
+        self.batch_documents = base.counter("batch_documents_total", "Documents of batch jobs answered, by task and "
+                                            "outcome (ok, the error code, or lease_lost).", ("task", "outcome"))
+        self.batch_duration = base.histogram("batch_duration_seconds", "Time to classify and record one batch of "
+                                             "a batch job.", ("task",), buckets=BATCH_BUCKETS)
+        self.batch_pauses = base.counter("batch_job_pauses_total", "Batch jobs paused, by reason "
+                                         "(engine_unavailable, unavailable, task_not_served, refused, "
+                                         "internal_error).", ("reason",))

@@ -142,3 +142,51 @@ class ServingStatus(BaseModel):
     tasks: list[TaskServing]
     failures: dict[str, FailedLoad]
     recent_swaps: list[SwapView]
+
+
+# --- batch classification jobs ----------------------------------------------------------------------
+
+BatchJobStatus = Literal["queued", "running", "paused", "succeeded", "failed", "cancelled"]
+FILE_ID_PATTERN = r"^file-[0-9a-f]{32}$"  # shared.files.FILE_ID_PATTERN
+
+
+class CreateBatchJob(BaseModel):
+    """Classify every record of an uploaded file (`POST /v1/files`, purpose `classification`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: str = Field(pattern=TASK_PATTERN)
+    file_id: str = Field(pattern=FILE_ID_PATTERN, description="A file uploaded with purpose 'classification'.")
+    anonymize: bool = Field(default=False, description="Run each document through the anonymizer first.")
+
+
+class BatchProgress(BaseModel):
+    total: int = Field(description="Documents in the input file.")
+    done: int = Field(description="Documents answered with a schema-valid output.")
+    failed: int = Field(description="Documents answered with a per-document error (max_tokens, ...).")
+    pending: int = 0
+    in_progress: int = 0
+
+
+class BatchJobView(BaseModel):
+    id: str
+    object: Literal["classify.batch_job"] = "classify.batch_job"
+    status: BatchJobStatus
+    task: str
+    input_file_id: str
+    output_file_id: str | None = Field(default=None, description="The results as a file (GET /v1/files/{id}/"
+                                       "content), once the job has finished.")
+    anonymize: bool
+    progress: BatchProgress
+    created_by: str
+    created_at: int = Field(description="Unix seconds.")
+    started_at: int | None = None
+    finished_at: int | None = None
+    error: str | None = Field(default=None, description="Why the job failed, was paused (e.g. the engine is "
+                              "unavailable: resume it) or was cancelled.")
+
+
+class BatchJobList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[BatchJobView]
+    has_more: bool = False

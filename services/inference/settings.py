@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -59,6 +60,28 @@ class EngineOptions(BaseModel):
         return self
 
 
+class BatchJobOptions(BaseModel):
+    """Batch classification jobs (`/v1/classify/batch-jobs`): a whole uploaded file, asynchronously."""
+
+    #: Run batch jobs on this replica (the API to create and read them is always there).
+    worker_enabled: bool = True
+    #: Identifies this replica's claims on work items; stable across restarts (the pod name in Kubernetes),
+    #: so a restarted process gives back the items it held at once instead of waiting for their leases.
+    worker_id: str = Field(default_factory=socket.gethostname, min_length=1, max_length=100)
+    #: Documents per batch sent through the classifier (at most max_documents_per_request); None: half the
+    #: engine's max_num_seqs, so interactive requests always find free sequence slots.
+    batch_size: int | None = Field(default=None, ge=1, le=10_000)
+    #: Batches in flight on this replica across all batch jobs: keep it low, so interactive
+    #: /v1/classify requests still find room in the engine's continuous batching.
+    concurrency: int = Field(default=1, ge=1, le=64)
+    poll_interval_s: float = Field(default=2.0, gt=0)
+    #: How long a claimed item stays claimed before another worker may take it (its worker died).
+    lease_s: float = Field(default=900.0, gt=0)
+    #: How long a running job waits for the engine (starting or restarting) before it pauses.
+    engine_wait_s: float = Field(default=60.0, ge=0)
+    max_items_per_job: int = Field(default=1_000_000, ge=1)
+
+
 class InferenceOptions(BaseModel):
     #: The base model every adapter was trained on: a name in object storage (`base-models/<name>/`,
     #: see `llm4gov models import`) or an absolute path under `local_model_roots`.
@@ -89,6 +112,8 @@ class InferenceOptions(BaseModel):
     engine_metrics: bool = True
     #: Scratch space (downloaded adapters and base models); default `<data_dir>/inference`.
     work_dir: Path | None = None
+    #: Batch classification jobs (`LLM4GOV_INFERENCE__BATCH__<FIELD>`).
+    batch: BatchJobOptions = BatchJobOptions()
 
 
 class InferenceSettings(ServiceSettings):

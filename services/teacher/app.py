@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 
 from shared.app import create_service_app
+from shared.files_api import files_upload_limits, install_files
 from shared.audit import AuditLog
 from shared.clients import AnonymizerClient
 from shared.db import check_database, create_db_engine, init_db
@@ -58,13 +59,15 @@ def create_app(settings: TeacherSettings | None = None) -> FastAPI:
     app = create_service_app(
         "teacher", settings, title="LLM4Gov teacher", description=DESCRIPTION, routers=[router],
         readiness={"database": partial(check_database, engine), "object_storage": objects.check, "anonymizer": anonymizer_ready},
-        on_startup=on_startup, on_shutdown=on_shutdown,
+        on_startup=on_startup, on_shutdown=on_shutdown, upload_limits=files_upload_limits(settings),
     )
+    files = install_files(app, settings, sessions, objects, "teacher")
     options.resolved_endpoints()  # a bad endpoints file stops the service at startup, not at the first job
     ctx = RunnerContext(store=JobStore(sessions), objects=objects, anonymizer=anonymizer,
                         payload_key=derive_fernet(master, "item-payload", b"llm4gov-teacher"),
                         metrics=TeacherMetrics(app.state.metrics), worker_id=options.worker_id,
                         lease=timedelta(seconds=options.lease_s), endpoints=options.resolved_endpoints)
     app.state.labeling = LabelingService(ctx, objects, options, AuditLog(sessions, "teacher"),
-                                         wake=lambda: holder["worker"].wake() if "worker" in holder else None)
+                                         wake=lambda: holder["worker"].wake() if "worker" in holder else None,
+                                         files=files)
     return app

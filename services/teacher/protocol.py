@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.files import FILE_ID_PATTERN
 from shared.jobstore import JobState
 from shared.records import Record
 from shared.tasks import TaskSpec
@@ -47,15 +48,17 @@ class ExecutionSpec(_Strict):
 
 
 class DatasetSpec(_Strict):
-    """Inline records (an upload) or an object-storage key holding a JSON array or JSONL file."""
+    """Inline records, a file uploaded through `/v1/files` (purpose `labeling`), or an object-storage key
+    holding a JSON array or JSONL file."""
 
     records: list[Record] | None = None
+    file_id: str | None = Field(default=None, pattern=FILE_ID_PATTERN, description="From POST /v1/files.")
     uri: str | None = Field(default=None, description="Object-storage key, e.g. uploads/severity.jsonl")
 
     @model_validator(mode="after")
     def _one_source(self) -> "DatasetSpec":
-        if (self.records is None) == (self.uri is None):
-            raise ValueError("give exactly one of 'records' or 'uri'")
+        if sum(v is not None for v in (self.records, self.file_id, self.uri)) != 1:
+            raise ValueError("give exactly one of 'records', 'file_id' or 'uri'")
         return self
 
 

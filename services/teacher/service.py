@@ -11,6 +11,7 @@ from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from shared.files import FileStore
 from shared.jobstore import ItemState, Job, JobState, JobStore
 from shared.records import Record, RecordsError, dump_jsonl, parse_records, user_prompt_text
 from shared.storage import ObjectNotFound, ObjectStore
@@ -49,8 +50,9 @@ def estimate(task: Task, records: list[Record], teacher: TeacherSpec, k: int, sa
 
 class LabelingService:
     def __init__(self, ctx: RunnerContext, objects: ObjectStore, options: TeacherOptions, audit: AuditLog,
-                 wake: Any = None) -> None:
+                 wake: Any = None, files: FileStore | None = None) -> None:
         self.ctx = ctx
+        self.files = files
         self.store: JobStore = ctx.store
         self.objects = objects
         self.options = options
@@ -58,9 +60,14 @@ class LabelingService:
         self._wake = wake or (lambda: None)
 
     # --- create -----------------------------------------------------------------------------------
-    def _records(self, request: CreateLabelingJob) -> list[Record]:
+    def _records(self, request: CreateLabelingJob, principal: Principal) -> list[Record]:
         if request.dataset.records is not None:
             records = request.dataset.records
+        elif request.dataset.file_id is not None:
+            if self.files is None:
+                raise Unprocessable("This teacher has no Files API (dataset.file_id).")
+            # a labeled (fine-tune) file can be labeled again, e.g. by another teacher
+            records = self.files.records(request.dataset.file_id, principal, purpose=("labeling", "fine-tune"))
         else:
             try:
                 data = self.objects.get_bytes(request.dataset.uri or "")
@@ -99,7 +106,7 @@ class LabelingService:
         task = build_task(request.task)
         teacher = request.teacher
         self.endpoint(teacher)
-        records = self._records(request)
+        records = self._records(request, principal)
         missing = [i for i, r in enumerate(records) if not (r.system_prompt or task.instruction)]
         if missing:
             raise Unprocessable(f"Record {missing[0]} has no system_prompt and the task has no instruction.")

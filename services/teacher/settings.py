@@ -53,7 +53,7 @@ class TeacherOptions(BaseModel):
     lease_s: float = Field(default=900.0, gt=0)
     #: Per-job metric series are removed this long after the job finished (a few scrapes see the end).
     metrics_retention_s: float = Field(default=900.0, ge=0)
-    max_items_per_job: int = Field(default=100_000, ge=1)
+    max_items_per_job: int = Field(default=500_000, ge=1)
     #: The teacher endpoints jobs may name (`teacher.endpoint`): `name -> {base_url, api_key_env, models?,
     #: allow_http?}` (`LLM4GOV_TEACHER__ENDPOINTS` as JSON), or a YAML/JSON file of the same map
     #: (`endpoints_file`, e.g. a mounted ConfigMap), which replaces it.

@@ -8,11 +8,13 @@ from fastapi import FastAPI
 
 from shared.adapters import AdapterRegistry
 from shared.app import create_service_app
+from shared.files_api import files_upload_limits, install_files
 from shared.audit import AuditLog
 from shared.db import check_database, create_db_engine, init_db
 from shared.jobstore import JobStore
 from shared.storage import create_object_store
 from services.trainer.api import adapters, jobs, models
+from services.trainer.openai_api import router as fine_tuning
 from services.trainer.base_models import BaseModelResolver
 from services.trainer.executors import Executor, LocalProcessExecutor
 from services.trainer.metrics import TrainerMetrics
@@ -57,12 +59,14 @@ def create_app(settings: TrainerSettings | None = None) -> FastAPI:
         engine.dispose()
 
     app = create_service_app(
-        "trainer", settings, title="LLM4Gov trainer", description=DESCRIPTION, routers=[jobs, adapters, models],
+        "trainer", settings, title="LLM4Gov trainer", description=DESCRIPTION, routers=[jobs, adapters, models, fine_tuning],
         readiness={"database": partial(check_database, engine), "object_storage": objects.check},
-        on_startup=on_startup, on_shutdown=on_shutdown,
+        on_startup=on_startup, on_shutdown=on_shutdown, upload_limits=files_upload_limits(settings),
     )
+    files = install_files(app, settings, sessions, objects, "trainer")
     app.state.trainer_metrics = TrainerMetrics(app.state.metrics)
     app.state.training = TrainingService(store, objects, AdapterRegistry(objects, sessions), resolver,
                                          AuditLog(sessions, "trainer"), options,
-                                         wake=lambda: holder["worker"].wake() if "worker" in holder else None)
+                                         wake=lambda: holder["worker"].wake() if "worker" in holder else None,
+                                         files=files)
     return app

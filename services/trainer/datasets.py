@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from shared.tasks import SchemaError, Task
 from services.trainer.protocol import CreateTrainingJob, DatasetSource
 
 SNAPSHOT_PREFIX = "training-data"
+#: Reads an uploaded file's records and task (`/v1/files`, purpose fine-tune) for the caller, or raises a 4xx.
+FileReader = Callable[[str], tuple[list[Record], Task | None]]
 
 
 @dataclass
@@ -55,7 +58,14 @@ def load_snapshot(objects: ObjectStore, described: dict[str, Any]) -> list[Recor
     return parse_records(data)
 
 
-def _read_source(objects: ObjectStore, source: DatasetSource, what: str) -> tuple[list[Record], Task | None, dict[str, Any]]:
+def _read_source(objects: ObjectStore, source: DatasetSource, what: str,
+                 files: FileReader | None = None) -> tuple[list[Record], Task | None, dict[str, Any]]:
+    if source.file_id:
+        if files is None:
+            raise Unprocessable(f"{what}: this trainer has no Files API (file_id).")
+        records, file_task = files(source.file_id)
+        return records, file_task, {"file_id": source.file_id,
+                               "sha256": hashlib.sha256(dump_jsonl(records)).hexdigest()}
     if source.labeling_job_id:
         prefix = f"datasets/{source.labeling_job_id}"
         try:
@@ -114,9 +124,10 @@ def split(records: list[Record], fraction: float, seed: int) -> tuple[list[Recor
     return [records[i] for i in order[:-held]], [records[i] for i in order[-held:]]
 
 
-def prepare(objects: ObjectStore, request: CreateTrainingJob, max_records: int) -> PreparedData:
+def prepare(objects: ObjectStore, request: CreateTrainingJob, max_records: int,
+            files: FileReader | None = None) -> PreparedData:
     """Read, check and split the job's data; every problem is a 4xx naming the record, never its text."""
-    records, source_task, described = _read_source(objects, request.dataset, "dataset")
+    records, source_task, described = _read_source(objects, request.dataset, "dataset", files)
     if request.task is not None:
         try:
             task = request.task.to_task()
@@ -125,13 +136,15 @@ def prepare(objects: ObjectStore, request: CreateTrainingJob, max_records: int) 
     elif source_task is not None:
         task = source_task
     else:
-        raise Unprocessable("task is required when the dataset is not a labeling job's output.")
+        raise Unprocessable("task is required unless the dataset is a labeling job's output or a file uploaded "
+                            "with a task.")
     if len(records) > max_records:
         raise PayloadTooLarge(f"The dataset has {len(records)} records; the limit is {max_records}.")
     labeled = _labeled(task, records, "dataset")
     validation_spec = request.validation
     if validation_spec.dataset is not None:
-        held_records, _, held_described = _read_source(objects, validation_spec.dataset, "validation.dataset")
+        held_records, _, held_described = _read_source(objects, validation_spec.dataset, "validation.dataset",
+                                                       files)
         train, validation = labeled, _labeled(task, held_records, "validation.dataset")
         described["validation_source"] = held_described
     else:

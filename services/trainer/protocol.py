@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.adapters import RegistryEvent
+from shared.files import FILE_ID_PATTERN
 from shared.jobstore import JobState
 from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 from shared.tasks import TaskSpec
@@ -22,17 +23,19 @@ class _Strict(BaseModel):
 
 
 class DatasetSource(_Strict):
-    """Labeled records: an object-storage key (JSON array or JSONL in the seed's labeled format) or
-    the id of a finished labeling job (its dataset and task are taken from the teacher's output)."""
+    """Labeled records: a file uploaded through `/v1/files` (purpose `fine-tune`), an object-storage key
+    (JSON array or JSONL in the seed's labeled format), or the id of a finished labeling job (its dataset
+    and task are taken from the teacher's output)."""
 
+    file_id: str | None = Field(default=None, pattern=FILE_ID_PATTERN, description="From POST /v1/files.")
     uri: str | None = Field(default=None, pattern=_OBJECT_KEY, max_length=1024,
                             description="Object-storage key, e.g. uploads/severity-labeled.jsonl")
     labeling_job_id: str | None = Field(default=None, pattern=_JOB_ID)
 
     @model_validator(mode="after")
     def _one_source(self) -> "DatasetSource":
-        if (self.uri is None) == (self.labeling_job_id is None):
-            raise ValueError("give exactly one of 'uri' or 'labeling_job_id'")
+        if sum(v is not None for v in (self.file_id, self.uri, self.labeling_job_id)) != 1:
+            raise ValueError("give exactly one of 'file_id', 'uri' or 'labeling_job_id'")
         return self
 
 

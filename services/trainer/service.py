@@ -10,9 +10,12 @@ from shared.adapters import AdapterRegistry, adapter_name
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
+from shared.files import FileStore
 from shared.jobstore import TERMINAL_STATES, Job, JobState, JobStore
 from shared.prompts import prompt_spec_for
+from shared.records import Record
 from shared.storage import ObjectStore
+from shared.tasks import Task
 from services.trainer.base_models import BaseModelResolver
 from services.trainer.datasets import prepare
 from services.trainer.protocol import (AdapterTaskSummary, AdapterTaskView, AdapterVersionView, CheckpointView,
@@ -24,8 +27,10 @@ from services.trainer.settings import TrainerOptions
 
 class TrainingService:
     def __init__(self, store: JobStore, objects: ObjectStore, registry: AdapterRegistry, models: BaseModelResolver,
-                 audit: AuditLog, options: TrainerOptions, wake: Callable[[], None] = lambda: None) -> None:
+                 audit: AuditLog, options: TrainerOptions, wake: Callable[[], None] = lambda: None,
+                 files: FileStore | None = None) -> None:
         self.store = store
+        self.files = files
         self.objects = objects
         self.registry = registry
         self.models = models
@@ -37,7 +42,14 @@ class TrainingService:
     def create(self, request: CreateTrainingJob, principal: Principal, request_id: str) -> TrainingJobView:
         """Check everything (base model, data, task) and queue the job; nothing is written on a 4xx."""
         self.models.check(request.base_model)
-        data = prepare(self.objects, request, self.options.max_records)
+        reader = None
+        if self.files is not None:
+            files = self.files
+
+            def reader(file_id: str) -> tuple[list[Record], Task | None]:
+                return files.records(file_id, principal, purpose="fine-tune"), files.task(file_id)
+
+        data = prepare(self.objects, request, self.options.max_records, reader)
         dataset = data.snapshot(self.objects)
         spec = {"task": data.task.model_dump(), "base_model": request.base_model, "method": request.method,
                 "label_head": request.label_head, "cross_validation_folds": request.validation.folds,
@@ -79,6 +91,12 @@ class TrainingService:
 
     def list(self, state: JobState | None, limit: int) -> tuple[list[TrainingJobView], bool]:
         jobs = self.store.list(JOB_KIND, state, limit + 1)
+        return [self.view(job) for job in jobs[:limit]], len(jobs) > limit
+
+    def list_page(self, limit: int, after: str | None = None) -> tuple[list[TrainingJobView], bool]:
+        """Newest first, the page after job `after` (OpenAI's cursor)."""
+        before = self.require_job(after).created_at if after else None
+        jobs = self.store.list(JOB_KIND, None, limit + 1, before=before)
         return [self.view(job) for job in jobs[:limit]], len(jobs) > limit
 
     def events(self, job_id: str, after: int, limit: int) -> list[EventView]:

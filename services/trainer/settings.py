@@ -63,7 +63,7 @@ class TrainerOptions(BaseModel):
     work_dir: Path | None = None
     #: Directories a job's `base_model` may name as an absolute path (besides object storage names).
     local_model_roots: list[Path] = []
-    max_records: int = Field(default=100_000, ge=1)
+    max_records: int = Field(default=500_000, ge=1)
     kubernetes: KubernetesOptions = KubernetesOptions()
 
 

@@ -242,6 +242,33 @@ def test_job_store_holds_pii_only_in_the_encrypted_vault(platform: tuple[Platfor
     engine.dispose()
 
 
+def _readme_sdk_example() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Datasets as files, and the official OpenAI SDK", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_openai_sdk_example_runs_as_written(platform: tuple[Platform, str, S3ObjectStore],
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    launcher, key, _ = platform
+    labeled = [{**r, "teacher_output": keyword_labeler(json.dumps(r["user_prompt"], ensure_ascii=False), {})}
+               for r in records(16)]
+    for record in labeled:  # the example's file holds no canary: this test is about the SDK path
+        record["user_prompt"]["texto"] = scrub(record["user_prompt"]["texto"])
+    (tmp_path / "rotulados.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labeled),
+                                              encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name, value in {"LLM4GOV_API_KEY": key, "LLM4GOV_TRAINER_URL": launcher.url("trainer"),
+                        "LLM4GOV_INFERENCE_URL": launcher.url("inference"), "LLM4GOV_BASE_MODEL": "tiny-llama"}.items():
+        monkeypatch.setenv(name, value)
+    exec(compile(_readme_sdk_example(), "README.md (OpenAI SDK example)", "exec"), {"__name__": "__readme__"})
+    out = capsys.readouterr().out
+    assert out.startswith("succeeded severity@"), out
+    assert "Step" in out  # the job's metrics events
+    assert "'severity_level': '" in out.splitlines()[-1]  # the served answer, decoded under the schema
+
+
 def test_llm4gov_demo_runs_the_method_with_the_demo_teacher(tmp_path: Path, s3_server: S3Server,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     """`llm4gov demo`'s flow (tiny model instead of SmolLM2): it starts its own platform, says plainly that

@@ -1455,14 +1455,19 @@ def test_inference_anonymizer_key_comes_from_a_secret(rendered: dict[str, Any], 
         assert ref == {"name": "llm4gov-inference", "key": "anonymizer-api-key"}
     config = _config(rendered, case, f"{RELEASE}-inference")
     assert not [k for k in config if re.search(r"API_KEY$|SECRET|PASSWORD|ACCESS_KEY", k)]
-    assert "LLM4GOV_DATABASE_URL" not in env, "inference needs no database"
+    # the database (uploaded files, batch jobs): its URL from a Secret only
+    assert "secretKeyRef" in env["LLM4GOV_DATABASE_URL"]["valueFrom"]
+    assert not [k for k in config if "DATABASE" in k]
+    # the batch worker's id is the pod's name (a restarted container gives back its claims at once)
+    assert env["LLM4GOV_INFERENCE__BATCH__WORKER_ID"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_inference_reaches_only_dns_storage_and_the_anonymizer(rendered: dict[str, Any], case: str) -> None:
+def test_inference_reaches_only_dns_storage_the_database_and_the_anonymizer(rendered: dict[str, Any],
+                                                                           case: str) -> None:
     deployment, _ = _inference(rendered, case)
     labels = _pod_labels(deployment)
-    assert "llm4gov.io/database-client" not in labels and labels["llm4gov.io/storage-client"] == "true"
+    assert labels["llm4gov.io/database-client"] == "true" and labels["llm4gov.io/storage-client"] == "true"
     policies = _policies_for(_docs(rendered, case, "NetworkPolicy"), labels)
     assert {p["metadata"]["name"] for p in policies} == {f"{RELEASE}-default-deny", f"{RELEASE}-inference"}
     policy = _by_name(policies, f"{RELEASE}-inference")
@@ -1473,7 +1478,8 @@ def test_inference_reaches_only_dns_storage_and_the_anonymizer(rendered: dict[st
             assert _is_cluster_internal(peer), f"{case}: inference egress to {peer}"
     ports = sorted({p["port"] for r in rules for p in r["ports"]})
     storage_port = 8333 if case == "inline-bundled" else 443
-    assert ports == sorted({53, storage_port, 8080}), f"{case}: DNS, object storage and the anonymizer only"
+    assert ports == sorted({53, storage_port, 5432, 8080}), \
+        f"{case}: DNS, object storage, the database and the anonymizer only"
     (anonymizer_rule,) = [r for r in rules if [p["port"] for p in r["ports"]] == [8080]]
     assert anonymizer_rule["to"] == [{"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "llm4gov", "app.kubernetes.io/instance": RELEASE,
@@ -1499,7 +1505,7 @@ def test_inference_without_the_anonymizer_and_disabled(chart: Any, kubernetes_va
     _, container = _inference(docs)
     assert "LLM4GOV_INFERENCE__ANONYMIZER_API_KEY" not in {e["name"] for e in container["env"]}
     policy = _by_name([d for d in docs if d["kind"] == "NetworkPolicy"], f"{RELEASE}-inference")
-    assert sorted({p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}) == [53, 443]
+    assert sorted({p["port"] for r in policy["spec"]["egress"] for p in r["ports"]}) == [53, 443, 5432]
     # Disabled: nothing of inference is rendered, and the anonymizer admits the teacher only.
     values = {"inference": {"enabled": False}, "ingress": {"enabled": True},
               "monitoring": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True}}}
@@ -1646,7 +1652,7 @@ def test_every_pod_meets_the_restricted_pod_security_standard(rendered: dict[str
 OWN_CREDENTIALS = {
     "teacher": ["TEACHERS3ID0101", "teacher-s3-secret-distinctive-0102", "TEACHERDBPW-0103"],
     "trainer": ["TRAINERS3ID0201", "trainer-s3-secret-distinctive-0202", "TRAINERDBPW-0203"],
-    "inference": ["INFERENCES3ID0301", "inference-s3-secret-distinctive-0302"],
+    "inference": ["INFERENCES3ID0301", "inference-s3-secret-distinctive-0302", "INFERENCEDBPW-0303"],
     "anonymizer": ["ANONYMIZERDBPW-0403"],
     "trainer-job": ["TRAININGS3ID0501", "training-s3-secret-distinctive-0502", "TRAININGDBPW-0503"],
 }
@@ -1667,7 +1673,8 @@ def _per_service_values() -> dict[str, Any]:
                     "database": {"url": _db_url(own["trainer"][2])},
                     "job": {"storage": {"accessKeyId": own["trainer-job"][0], "secretAccessKey": own["trainer-job"][1]},
                             "database": {"url": _db_url(own["trainer-job"][2])}}},
-        "inference": {"storage": {"accessKeyId": own["inference"][0], "secretAccessKey": own["inference"][1]}},
+        "inference": {"storage": {"accessKeyId": own["inference"][0], "secretAccessKey": own["inference"][1]},
+                      "database": {"url": _db_url(own["inference"][2])}},
         "anonymizer": {"database": {"url": _db_url(own["anonymizer"][0])}},
     }
     return _merge(values, extra)
@@ -1749,13 +1756,14 @@ def test_per_service_existing_secrets(chart: Any) -> None:
     values = {"teacher": {"storage": {"existingSecret": "teacher-s3", "accessKeyIdKey": "id",
                                       "secretAccessKeyKey": "secret"},
                           "database": {"existingSecret": "teacher-db", "existingSecretKey": "dsn"}},
-              "inference": {"storage": {"existingSecret": "inference-s3"}},
+              "inference": {"storage": {"existingSecret": "inference-s3"},
+                            "database": {"existingSecret": "inference-db"}},
               "anonymizer": {"database": {"existingSecret": "anonymizer-db"}}}
     docs = [d for _, d in _render(chart, values)]
     assert not [d for d in docs if d["kind"] == "Secret"], "existing Secrets only"
     expected = {"anonymizer": {"anonymizer-db"}, "teacher": {"teacher-s3", "teacher-db"},
-                "trainer": {"llm4gov-s3", "llm4gov-database"}, "inference": {"inference-s3"}}
-    own = {"teacher-s3", "teacher-db", "inference-s3", "anonymizer-db"}
+                "trainer": {"llm4gov-s3", "llm4gov-database"}, "inference": {"inference-s3", "inference-db"}}
+    own = {"teacher-s3", "teacher-db", "inference-s3", "inference-db", "anonymizer-db"}
     for component in API_COMPONENTS:
         deployment = _by_name([d for d in docs if d["kind"] == "Deployment"], f"{RELEASE}-{component}")
         used = _secret_names_used(_pod_spec(deployment)) & (own | {"llm4gov-s3", "llm4gov-database"})
@@ -1778,7 +1786,7 @@ def test_production_gives_each_service_its_own_credentials(rendered: dict[str, A
         return
     assert used["teacher"] >= {"llm4gov-teacher-s3", "llm4gov-teacher-database"}
     assert used["trainer"] >= {"llm4gov-trainer-s3", "llm4gov-trainer-database"}
-    assert used["inference"] >= {"llm4gov-inference-s3"}
+    assert used["inference"] >= {"llm4gov-inference-s3", "llm4gov-inference-database"}
     assert used["anonymizer"] >= {"llm4gov-anonymizer-database"}
     for names in used.values():
         assert not names & {"llm4gov-s3", "llm4gov-database"}, "no service uses the shared credentials"
@@ -1814,15 +1822,18 @@ def test_readme_s3_policies_grant_each_service_only_its_prefixes() -> None:
     for name, r in rights.items():
         assert set(r) <= {"s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, name
         assert r["s3:ListBucket"] == {""}, f"{name}: ListBucket on the bucket (404 instead of 403)"
-    # The teacher (the only pod with internet egress) writes datasets/ only: never adapters/ or base-models/.
-    assert rights["teacher"]["s3:PutObject"] == {"datasets/*"}
-    assert "s3:DeleteObject" not in rights["teacher"]
-    assert rights["teacher"]["s3:GetObject"] == {"uploads/*"}
-    # Inference reads adapters and base models only.
-    assert rights["inference"] == {"s3:ListBucket": {""}, "s3:GetObject": {"adapters/*", "base-models/*"}}
+    # The teacher (the only pod with internet egress) writes datasets/ and the Files API's files/ only:
+    # never adapters/ or base-models/.
+    assert rights["teacher"]["s3:PutObject"] == {"datasets/*", "files/*"}
+    assert rights["teacher"]["s3:DeleteObject"] == {"files/*"}
+    assert rights["teacher"]["s3:GetObject"] == {"uploads/*", "files/*"}
+    # Inference reads adapters and base models, and the Files API's files/ (uploads to classify; the
+    # results of batch jobs are written there, and DELETE /v1/files removes them).
+    assert rights["inference"] == {"s3:ListBucket": {""}, "s3:GetObject": {"adapters/*", "base-models/*", "files/*"},
+                                   "s3:PutObject": {"files/*"}, "s3:DeleteObject": {"files/*"}}
     # The trainer's service snapshots datasets and moves the registry pointer; the training pods publish.
-    assert rights["trainer"]["s3:PutObject"] == {"training-data/*", "adapters/*/registry.json"}
-    assert "s3:DeleteObject" not in rights["trainer"]
+    assert rights["trainer"]["s3:PutObject"] == {"training-data/*", "adapters/*/registry.json", "files/*"}
+    assert rights["trainer"]["s3:DeleteObject"] == {"files/*"}
     assert rights["training pods"]["s3:PutObject"] == {"training-jobs/*", "adapters/*"}
     # Nobody but the operator writes base models.
     for name, r in rights.items():

@@ -83,12 +83,14 @@ app.kubernetes.io/part-of: llm4gov
 
 {{/*
 "true" when the component uses the job-store database. Call with (dict "root" $ "component" c).
-Inference never does: it reads the adapter registry from object storage only.
+The teacher, the trainer and inference always do (inference: the Files API's rows and batch
+classification jobs; it still reads the adapter registry from object storage); the anonymizer when
+its vault is shared (llm4gov.anonymizer.usesDatabase).
 */}}
 {{- define "llm4gov.usesDatabase" -}}
 {{- if eq .component "anonymizer" -}}
 {{- include "llm4gov.anonymizer.usesDatabase" .root -}}
-{{- else if ne .component "inference" -}}
+{{- else -}}
 true
 {{- end -}}
 {{- end -}}
@@ -281,6 +283,7 @@ LLM4GOV_AUTH: {{ $root.Values.config.auth | quote }}
 LLM4GOV_LOG_LEVEL: {{ $root.Values.config.logLevel | quote }}
 LLM4GOV_LOG_FORMAT: {{ $root.Values.config.logFormat | quote }}
 LLM4GOV_MAX_REQUEST_BYTES: {{ $root.Values.config.maxRequestBytes | int64 | quote }}
+LLM4GOV_FILES_MAX_BYTES: {{ $root.Values.config.filesMaxBytes | int64 | quote }}
 LLM4GOV_API_DOCS: {{ $root.Values.config.apiDocs | quote }}
 {{- if include "llm4gov.apiKeysSecret" $root }}
 LLM4GOV_API_KEYS_FILE: /etc/llm4gov/api-keys/api-keys.yaml

@@ -24,6 +24,15 @@ LLM4GOV_INFERENCE__REGISTRY_POLL_INTERVAL_S: {{ $s.registryPollIntervalSeconds |
 LLM4GOV_INFERENCE__DRAIN_TIMEOUT_S: {{ $s.drainTimeoutSeconds | quote }}
 LLM4GOV_INFERENCE__LOAD_RETRY_S: {{ $s.loadRetrySeconds | quote }}
 LLM4GOV_INFERENCE__ENGINE_METRICS: {{ $i.engineMetrics | quote }}
+{{- $b := $s.batch }}
+LLM4GOV_INFERENCE__BATCH__WORKER_ENABLED: {{ $b.workerEnabled | quote }}
+LLM4GOV_INFERENCE__BATCH__CONCURRENCY: {{ $b.concurrency | int64 | quote }}
+{{- if gt (int64 $b.batchSize) 0 }}
+LLM4GOV_INFERENCE__BATCH__BATCH_SIZE: {{ $b.batchSize | int64 | quote }}
+{{- end }}
+LLM4GOV_INFERENCE__BATCH__LEASE_S: {{ $b.leaseSeconds | quote }}
+LLM4GOV_INFERENCE__BATCH__ENGINE_WAIT_S: {{ $b.engineWaitSeconds | quote }}
+LLM4GOV_INFERENCE__BATCH__MAX_ITEMS_PER_JOB: {{ $b.maxItemsPerJob | int64 | quote }}
 {{- if .Values.anonymizer.enabled }}
 LLM4GOV_INFERENCE__ANONYMIZER_URL: {{ printf "http://%s:8080" (include "llm4gov.resourceName" (list . "anonymizer")) | quote }}
 {{- end }}
@@ -55,10 +64,15 @@ LLM4GOV_INFERENCE__ENGINE__EXTRA_ARGS: {{ toJson $e.extraArgs | quote }}
 
 {{/*
 Pod environment: the engine's home and caches (vLLM, torch, Triton, xgrammar write there; the root
-filesystem is read-only), and the anonymizer API key, from a Secret only.
+filesystem is read-only), the batch worker's id (the pod name: a restarted container gives back the
+work items it held at once), and the anonymizer API key, from a Secret only.
 */}}
 {{- define "llm4gov.inference.env" -}}
 {{- $home := include "llm4gov.inference.homeDir" . -}}
+- name: LLM4GOV_INFERENCE__BATCH__WORKER_ID
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
 - name: HOME
   value: {{ $home | quote }}
 - name: XDG_CACHE_HOME

@@ -136,6 +136,9 @@ def inference(tmp_path_factory: pytest.TempPathFactory, tiny_base_model: Path, s
 
     keys = {role: generate_api_key() for role in ("classify", "admin", "train")}
     api_keys = [{"name": f"{role}-client", "sha256": hash_api_key(k), "roles": [role]} for role, k in keys.items()]
+    keys["classify-other"] = generate_api_key()  # a second key with the classify role (owner checks)
+    api_keys.append({"name": "classify-other-client", "sha256": hash_api_key(keys["classify-other"]),
+                     "roles": ["classify"]})
     tasks_file = tmp / "tasks.yaml"
     tasks_file.write_text(json.dumps([ZERO_SHOT]), encoding="utf-8")
     env = {

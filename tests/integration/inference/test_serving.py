@@ -3,6 +3,8 @@ failed loads, bad input, anonymization, the OpenAI-compatible API, metrics, engi
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import signal
@@ -250,6 +252,50 @@ def test_openai_compatible_api(inference: Inference) -> None:
         assert client.post("/v1/chat/completions", json={"model": "base", "messages": too_long}).status_code == 422
     # the in-flight count went back to zero after the streamed answer
     assert next(t for t in inference.serving()["tasks"] if t["task"] == "severity")["in_flight"] == 0
+
+
+def test_the_official_openai_sdk_works_against_the_service(inference: Inference) -> None:
+    openai = pytest.importorskip("openai")
+    client = openai.OpenAI(base_url=f"{inference.url}/v1", api_key=inference.keys["classify"], max_retries=0)
+    assert "severity" in {m.id for m in client.models.list().data}
+    schema = {"type": "object", "properties": {"nivel": {"type": "string", "enum": ["BAIXA", "ALTA"]}},
+              "required": ["nivel"], "additionalProperties": False}
+    answer = client.chat.completions.create(
+        model="severity", messages=[{"role": "user", "content": "Incêndio no arquivo central."}],
+        max_tokens=32, temperature=0,
+        response_format={"type": "json_schema", "json_schema": {"name": "nivel", "schema": schema, "strict": True}})
+    assert answer.choices[0].message.role == "assistant"
+    assert json.loads(answer.choices[0].message.content)["nivel"] in ("BAIXA", "ALTA")  # decoded under the schema
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="severity@999", messages=[{"role": "user", "content": "x"}])
+    with pytest.raises(openai.UnprocessableEntityError):
+        client.chat.completions.create(model="severity", messages=[{"role": "user", "content": "x"}], n=50)
+
+
+def test_the_cli_classifies_files_through_the_service(inference: Inference, tmp_path: Path) -> None:
+    from tests.integration.test_cli_client import cli, read_jsonl, write_jsonl
+
+    conn = ["--inference-url", inference.url, "--api-key", inference.keys["classify"]]
+    data = write_jsonl(tmp_path / "docs.jsonl", [{"user_prompt": {"document_id": f"D{i}", "texto": f"Relato {i}: atraso."}}
+                                                 for i in range(20)])
+    result = cli("classify", data, "--task", "severity", *conn)
+    assert result.exit_code == 0, result.stderr
+    out = read_jsonl(result.stdout)
+    assert [r["id"] for r in out] == [str(i) for i in range(20)]  # in input order, across batches
+    assert all(r["error"] is None and r["output"]["severity_level"] for r in out), out[:2]
+    # the service allows 16 documents per request here: the CLI's 64 was lowered after the service's 422
+    (tmp_path / "oficio.txt").write_text("Ofício nº 1: incêndio no arquivo.\nsegunda linha\n", encoding="utf-8")
+    output = tmp_path / "results.jsonl"
+    two = cli("classify", tmp_path / "oficio.txt", "--lines", "--task", "severity", "-o", output, *conn)
+    assert two.exit_code == 0 and [r["id"] for r in read_jsonl(output.read_text(encoding="utf-8"))] == ["0", "1"]
+    # errors: the server's 4xx is exit 2 with its reason; local input errors send nothing; unreachable is 3
+    unknown = cli("classify", data, "--task", "nao-existe", *conn)
+    assert unknown.exit_code == 2 and "nao-existe" in unknown.stderr and "Traceback" not in unknown.stderr
+    dupes = write_jsonl(tmp_path / "dupes.jsonl", [{"id": "1", "text": "a"}, {"id": "1", "text": "b"}])
+    duplicate = cli("classify", dupes, "--task", "severity", *conn)
+    assert duplicate.exit_code == 2 and "duplicate" in duplicate.stderr
+    down = cli("classify", data, "--task", "severity", "--inference-url", "http://127.0.0.1:9", "--api-key", "x")
+    assert down.exit_code == 3
 
 
 def test_metrics_follow_prometheus_conventions(inference: Inference) -> None:
