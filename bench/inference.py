@@ -47,6 +47,7 @@ import httpx
 
 from bench.common import fmt, json_line, print_table, ratio
 from bench.trainer import MODEL_NAME, ensure_model
+from shared.processes import free_port
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm4gov-severity"
 
@@ -144,7 +145,7 @@ class Service:
         self.data = work / "service"
         shutil.rmtree(self.data, ignore_errors=True)
         self.key = generate_api_key()
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1",
                     "LLM4GOV_DATA_DIR": str(self.data),
@@ -194,14 +195,6 @@ class Service:
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=600)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _document(doc: Any, index: int) -> dict[str, Any]:

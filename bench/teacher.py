@@ -66,6 +66,7 @@ from typing import Any
 import httpx
 
 from shared.clients import wait_until_healthy
+from shared.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DATE = "2026-11-22"
@@ -97,13 +98,6 @@ def load_items(data_dir: Path, n: int) -> tuple[list[dict[str, Any]], dict[str, 
 
 
 # --------------------------------------------------------------------------- processes
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from shared.records import Record, parse_records
 from shared.scoring import wilson_interval
 from shared.tasks import TaskSpec
 from services.platform import STUDENT_BASE_MODEL, Platform, ensure_student_base_model, local_admin_key
+from shared.processes import free_port
 
 TASK = {"name": "severity",
         "instruction": "Classifique a severidade do documento (BAIXA, MEDIA, ALTA ou CRITICA) e explique o motivo.",
@@ -55,12 +55,6 @@ class DemoOptions:
 
 def say(message: str = "") -> None:
     print(message, flush=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -91,7 +85,7 @@ def teacher_endpoint() -> Iterator[Teacher]:
         return
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_demo_teacher_app(), host="127.0.0.1", port=port,
                                            log_config=None, access_log=False))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -34,7 +34,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"description": "The engine (or the anonymizer) is not available."}}
 
 CanClassify = Annotated[Principal, Depends(require_role("classify"))]
-CanAdmin = Annotated[Principal, Depends(require_role("admin"))]
 
 
 def _supervisor(request: Request) -> ServingSupervisor:

@@ -29,7 +29,7 @@ import httpx
 
 from services.inference.settings import CPU_LORA_ENV_VAR, EngineOptions
 from shared.logs import get_logger
-from shared.processes import die_with_parent
+from shared.processes import die_with_parent, free_port
 from shared.structured_output import XGRAMMAR_JSON_OPTIONS
 
 log = get_logger("inference.engine")
@@ -90,7 +90,7 @@ class ManagedVllmServer:
         self.log_dir = log_dir
         self.api_key = secrets.token_urlsafe(32)
         #: Fixed for the life of this object, so a restarted server keeps the URL clients use.
-        self.port = options.port or _free_port()
+        self.port = options.port or free_port()
         self._proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -143,14 +143,6 @@ class ManagedVllmServer:
             os.killpg(self._proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class EngineClient:

@@ -40,6 +40,7 @@ from services.teacher.protocol import CreateLabelingJob, DatasetSpec, ExecutionS
 from services.teacher.runner import LabelingRunner, RunnerContext, dataset_line, iter_items
 from services.teacher.service import LabelingService
 from services.teacher.settings import TeacherEndpoint, TeacherSettings
+from shared.processes import free_port
 
 CLI_KEY_ENV = "LLM4GOV_TEACHER_API_KEY"
 CLI_ENDPOINT = "config"
@@ -64,19 +65,13 @@ class SeedTeacherConfig(BaseModel):
     documents_per_call: int = Field(default=1, ge=1, le=32)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _anonymizer(url: str | None, data_dir: Path) -> Iterator[str]:
     """The given anonymizer, or a local one started for this run (auth off, loopback only)."""
     if url:
         yield url
         return
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir), "LLM4GOV_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "anonymizer", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

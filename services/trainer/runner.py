@@ -32,30 +32,13 @@ from shared.storage import ObjectStore, create_object_store
 from shared.structured_output import DEFAULT_MAX_STRING_CHARS
 from shared.tasks import Task
 from services.trainer.base_models import BaseModelResolver
+from services.trainer.checkpoints import (CHECKPOINTS_KEEP, COMPLETE_MARKER, JOB_KIND, checkpoints_prefix,
+                                          stored_checkpoints)
 from shared.baselines import baseline_scores, beats_majority
 from services.trainer.datasets import load_snapshot
 from services.trainer.settings import TrainerSettings
 
 log = get_logger("trainer.runner")
-
-JOB_KIND = "training"
-CHECKPOINTS_KEEP = 2
-_COMPLETE = "COMPLETE"
-
-
-def checkpoints_prefix(job_id: str) -> str:
-    return f"training-jobs/{job_id}/checkpoints"
-
-
-def stored_checkpoints(objects: ObjectStore, job_id: str) -> list[int]:
-    """Steps of the job's checkpoints in object storage that were uploaded completely, oldest first."""
-    prefix = checkpoints_prefix(job_id) + "/"
-    steps = set()
-    for key in objects.list(prefix):
-        name, _, rest = key[len(prefix):].partition("/")
-        if rest == _COMPLETE and name.startswith("checkpoint-") and name[11:].isdigit():
-            steps.add(int(name[11:]))
-    return sorted(steps)
 
 
 class JobCallback(TrainerCallback):
@@ -121,11 +104,11 @@ class JobCallback(TrainerCallback):
             return
         prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{step}"
         self.objects.upload_dir(local, prefix)
-        self.objects.put_bytes(f"{prefix}/{_COMPLETE}", b"")
+        self.objects.put_bytes(f"{prefix}/{COMPLETE_MARKER}", b"")
         self.store.add_event(self.job_id, "checkpoint", {"step": step, "uri": prefix})
         for old in stored_checkpoints(self.objects, self.job_id)[:-CHECKPOINTS_KEEP]:
             old_prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{old}"
-            self.objects.delete(f"{old_prefix}/{_COMPLETE}")  # incomplete first, then remove
+            self.objects.delete(f"{old_prefix}/{COMPLETE_MARKER}")  # incomplete first, then remove
             for key in self.objects.list(old_prefix + "/"):
                 self.objects.delete(key)
 
@@ -209,7 +192,7 @@ class TrainingRun:
             return
         name = f"checkpoint-{steps[-1]}"
         self.ctx.objects.download_prefix(f"{checkpoints_prefix(self.job_id)}/{name}", local / name)
-        (local / name / _COMPLETE).unlink(missing_ok=True)
+        (local / name / COMPLETE_MARKER).unlink(missing_ok=True)
         self.ctx.store.add_event(self.job_id, "checkpoint.restored", {"step": steps[-1]})
 
     def _train_and_publish(self, spec: dict[str, Any], task: Task, prompt: PromptSpec) -> AdapterManifest | None:

@@ -21,7 +21,7 @@ from services.trainer.datasets import prepare
 from services.trainer.protocol import (AdapterTaskSummary, AdapterTaskView, AdapterVersionView, CheckpointView,
                                        CreateTrainingJob, EventView, TrainingError, TrainingJobView,
                                        TrainingProgress)
-from services.trainer.runner import JOB_KIND, checkpoints_prefix, stored_checkpoints
+from services.trainer.checkpoints import JOB_KIND, checkpoints_prefix, stored_checkpoints
 from services.trainer.settings import TrainerOptions
 
 

@@ -18,7 +18,7 @@ from shared.jobstore import TERMINAL_STATES, JobState, JobStore
 from shared.logs import get_logger
 from services.trainer.executors import Executor, RunPhase
 from services.trainer.metrics import TrainerMetrics
-from services.trainer.runner import JOB_KIND
+from services.trainer.checkpoints import JOB_KIND
 
 log = get_logger("trainer.worker")
 

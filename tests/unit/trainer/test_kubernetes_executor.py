@@ -23,7 +23,7 @@ from kubernetes import client
 from services.trainer.executors import RunPhase
 from services.trainer.kubernetes_executor import JOB_ID_LABEL, KubernetesExecutor, job_name
 from services.trainer.metrics import TrainerMetrics
-from services.trainer.runner import JOB_KIND
+from services.trainer.checkpoints import JOB_KIND
 from services.trainer.settings import KubernetesOptions
 from services.trainer.worker import TrainingWorker
 from shared.db import create_db_engine, init_db
