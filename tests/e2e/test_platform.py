@@ -252,6 +252,9 @@ def test_the_readmes_openai_sdk_example_runs_as_written(platform: tuple[Platform
                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     launcher, key, _ = platform
+    if all(s.process.poll() is not None for s in launcher.running):  # the first test stopped them to read logs
+        launcher.running.clear()
+        launcher.start(key)
     labeled = [{**r, "teacher_output": keyword_labeler(json.dumps(r["user_prompt"], ensure_ascii=False), {})}
                for r in records(16)]
     for record in labeled:  # the example's file holds no canary: this test is about the SDK path
