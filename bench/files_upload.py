@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="data directory (default: a temporary one)")
     args = parser.parse_args()
 
+    from bench.environment import run_environment
     from services.platform import Platform, ensure_student_base_model, local_admin_key
     from shared.processes import free_port
 
@@ -145,7 +146,8 @@ def main() -> None:
             print(f"jobs from the file id: {jobs}", file=sys.stderr)
         finally:
             platform.stop()
-    print(json.dumps({"bench": "files_upload", "date": time.strftime("%Y-%m-%d"), "records": args.records,
+    print(json.dumps({"bench": "files_upload", "date": time.strftime("%Y-%m-%d"), "machine": run_environment(),
+                      "records": args.records,
                       "file_mb": round(size / 1e6, 1), "upload_s": round(upload_s, 2),
                       "ours_rss_growth_mb": round(ours / 1e6, 1), "peer_rss_growth_mb": round(peer / 1e6, 1),
                       "ratio": round(ours / peer, 4), "job_status_codes": jobs}))

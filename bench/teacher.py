@@ -9,7 +9,7 @@ Setup (all on 127.0.0.1, each a separate process):
 * our anonymizer (`python -m services.cli serve anonymizer`) and our teacher (`python -m services.cli
   serve teacher`), auth off, the default SQLite job store in a temporary data dir.
 
-Data: the seed's severity task (/work/shared/data/llm4gov-severity: train_labeled.json, 100 records,
+Data: the seed's severity task (../shared/data/llm4gov-severity: train_labeled.json, 100 records,
 and structure_example.json as the task) replicated to `--items` items, each copy with a distinct
 document_id (`DOC-003` -> `DOC-003-r07`).
 
@@ -66,12 +66,12 @@ from typing import Any
 import httpx
 
 from shared.clients import wait_until_healthy
+from bench.environment import DEFAULT_DATA as DEFAULT_DATA_ROOT
+from bench.environment import describe, run_environment
 from shared.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DATE = "2026-11-22"
-MACHINE = "2 vCPU, 24 GiB, CPU only"
-DEFAULT_DATA = Path("/work/shared/data/llm4gov-severity")
+DEFAULT_DATA = DEFAULT_DATA_ROOT / "llm4gov-severity"
 
 
 # --------------------------------------------------------------------------- data
@@ -440,7 +440,8 @@ def report(args: argparse.Namespace, execution: dict[str, Any], ideal: float, ru
 
     labels = {"ours": "ours (k=1)", "seed": "seed runner", k_name: f"ours (k={args.k})",
               "ours_instruction": "ours, prompt as task instruction", "ours_raw_text": "ours, send_raw_text"}
-    print(f"Teacher labeling benchmark ({BENCH_DATE}, {MACHINE})")
+    environment = run_environment()
+    print(f"Teacher labeling benchmark ({describe(environment)})")
     print(f"  fake teacher (own process): latency {args.latency_s} s, faults 500={args.p_500} 429={args.p_429} "
           f"(Retry-After {args.retry_after_s} s) invalid_json={args.p_invalid_json}, seed {args.seed}")
     print(f"  {args.items} items, concurrency {args.concurrency}; ideal = {args.concurrency}/{args.latency_s} "
@@ -467,7 +468,7 @@ def report(args: argparse.Namespace, execution: dict[str, Any], ideal: float, ru
     ours = runs["ours"]["result"]
     ours_rate = rate(ours)
     figures: dict[str, Any] = {
-        "benchmark": "teacher", "date": BENCH_DATE, "machine": MACHINE, "items": args.items,
+        "benchmark": "teacher", "date": environment["date"], "machine": environment, "items": args.items,
         "concurrency": args.concurrency, "latency_s": args.latency_s,
         "faults": {"p_500": args.p_500, "p_429": args.p_429, "p_invalid_json": args.p_invalid_json},
         "retry_after_s": args.retry_after_s, "fake_seed": args.seed, "ideal_items_per_s": ideal,
