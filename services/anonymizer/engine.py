@@ -17,6 +17,8 @@ from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from services.anonymizer.detections import Detection
 from services.anonymizer.nlp import DEFAULT_MODEL_PATH, NER_LABELS, build_nlp_engine
+from services.anonymizer.gazetteer import place_candidates
+from services.anonymizer.person_spans import name_candidates, split_person
 from services.anonymizer.public_bodies import is_public_body
 from services.anonymizer.recognizers.registry import build_recognizers
 
@@ -27,6 +29,17 @@ logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 
 NER_RECOGNIZER = "SpacyRecognizer"
+NAME_HEURISTIC = "NameHeuristic"
+#: Score of a capitalised sequence that starts with a known first name and that NER left alone: above
+#: the default threshold (recall first), below NER's 0.85 so that any NER span there wins.
+NAME_HEURISTIC_SCORE = 0.6
+#: DATE_TIME policies: "identifying" keeps only dates that can identify a person (birth / death dates,
+#: a date written right after a name); "all" keeps every date and time.
+DATE_TIME_POLICIES = ("identifying", "all")
+_BIRTH_CONTEXT = re.compile(
+    r"(?i)(?<!\w)(?:nascid[oa]s?|nascimento|nasc\.?|nasceu|natalício|aniversário|d\.?\s?n\.?|"
+    r"dt\.?\s+nasc\.?|óbito|obito|falecid[oa]|faleceu|falecimento|idade)(?!\w)[^\n.;]{0,25}$")
+_NAME_THEN_DATE = re.compile(r"^\s*(?:,\s*|\(\s*|-\s*|–\s*)?(?:n\.\s*|nasc\.\s*|\*\s*)?$")
 NER_TYPES = frozenset(NER_LABELS)
 #: Words NER sometimes tags that are labels of identifiers or form fields, not entities.
 NOT_ENTITIES = frozenset({
@@ -71,6 +84,7 @@ def resolve_overlaps(text: str, results: Sequence[RecognizerResult]) -> list[Rec
     """One non-overlapping set: strong detections first (best score, then longest), then the rest,
     NER spans clipped around what is already kept instead of being dropped whole."""
     kept: list[RecognizerResult] = []
+    results = [piece for r in results for piece in _person_pieces(text, r)]
     _greedy([r for r in results if _strong(r)], kept)
     rest = []
     for r in results:
@@ -83,6 +97,43 @@ def resolve_overlaps(text: str, results: Sequence[RecognizerResult]) -> list[Rec
                 rest.append(cleaned)
     _greedy(rest, kept)
     return sorted(kept, key=lambda r: r.start)
+
+
+#: NER LOCATION spans that are the federal government as a party (LeNER-Br, UlyssesNER-Br conventions).
+_UNION = frozenset({"união", "uniao", "união federal"})
+
+
+def _person_pieces(text: str, result: RecognizerResult) -> list[RecognizerResult]:
+    """A NER PERSON span cut down to the name(s) it contains (person_spans.split_person)."""
+    if result.entity_type == "LOCATION" and _is_ner(result) and text[result.start:result.end].casefold() in _UNION:
+        return [RecognizerResult("ORGANIZATION", result.start, result.end, result.score,
+                                 recognition_metadata=result.recognition_metadata)]
+    if result.entity_type != "PERSON" or not _is_ner(result):
+        return [result]
+    return [RecognizerResult(t, s, e, result.score, recognition_metadata=result.recognition_metadata)
+            for t, s, e in split_person(text, result.start, result.end)]
+
+
+def _name_heuristic(text: str, wanted: Sequence[str]) -> list[RecognizerResult]:
+    """Gazetteer / capitalised-name candidates (person_spans, gazetteer), below NER's score."""
+    meta = {RecognizerResult.RECOGNIZER_NAME_KEY: NAME_HEURISTIC, RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: NAME_HEURISTIC}
+    out = []
+    if "PERSON" in wanted:
+        out += [RecognizerResult("PERSON", s, e, NAME_HEURISTIC_SCORE, recognition_metadata=dict(meta))
+                for s, e in name_candidates(text)]
+    if "LOCATION" in wanted:
+        out += [RecognizerResult("LOCATION", s, e, NAME_HEURISTIC_SCORE, recognition_metadata=dict(meta))
+                for s, e in place_candidates(text)]
+    return out
+
+
+def identifying_date(text: str, date: Detection | RecognizerResult, people: Sequence) -> bool:
+    """A date that can identify a person: a birth/death label shortly before it, or a name right before
+    it ("Maria Souza, 12/03/1980", "Maria Souza (n. 12/03/1980)")."""
+    line_start = text.rfind("\n", 0, date.start) + 1
+    if _BIRTH_CONTEXT.search(text[max(line_start, date.start - 60):date.start]):
+        return True
+    return any(p.end <= date.start and _NAME_THEN_DATE.match(text[p.end:date.start]) for p in people)
 
 
 def _closes_inside(text: str, start: int, end: int, open_: str, close: str) -> bool:
@@ -118,8 +169,13 @@ class PiiAnalyzer:
     """Find PII in Portuguese texts."""
 
     def __init__(self, model_path: Path | None = None, recognizers_config: Path | None = None,
-                 score_threshold: float = 0.4, nlp_batch_size: int = 32) -> None:
+                 score_threshold: float = 0.4, nlp_batch_size: int = 32,
+                 date_time_policy: str = "identifying", name_heuristic: bool = True) -> None:
+        if date_time_policy not in DATE_TIME_POLICIES:
+            raise ValueError(f"date_time_policy must be one of {DATE_TIME_POLICIES}, got {date_time_policy!r}")
         self.nlp_engine = build_nlp_engine(model_path or DEFAULT_MODEL_PATH)
+        self.date_time_policy = date_time_policy
+        self.name_heuristic = name_heuristic
         recognizers = build_recognizers(recognizers_config)
         recognizers.append(SpacyRecognizer(supported_language=LANGUAGE, supported_entities=list(NER_LABELS)))
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
@@ -142,10 +198,16 @@ class PiiAnalyzer:
                 continue
             raw = self.analyzer.analyze(text=text, language=LANGUAGE, entities=wanted,
                                         nlp_artifacts=nlp_artifacts, score_threshold=threshold)
+            if self.name_heuristic and NAME_HEURISTIC_SCORE >= threshold:
+                raw = raw + _name_heuristic(text, wanted)
+            resolved = resolve_overlaps(text, raw)
+            if self.date_time_policy == "identifying" and not (entities and "DATE_TIME" in entities):
+                people = [r for r in resolved if r.entity_type == "PERSON"]
+                resolved = [r for r in resolved if r.entity_type != "DATE_TIME" or identifying_date(text, r, people)]
             out.append([
                 Detection(r.entity_type, r.start, r.end, round(float(r.score), 4),
                           public_body=r.entity_type == "ORGANIZATION" and is_public_body(text[r.start:r.end]))
-                for r in resolve_overlaps(text, raw)
+                for r in resolved
             ])
         return out
 

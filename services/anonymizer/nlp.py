@@ -67,6 +67,8 @@ def build_nlp_engine(model_path: str | Path | None = None, default_score: float 
         default_score=default_score,
         low_score_entity_names=[],
     )
+    # a GPU is used when one is there (spaCy with cupy installed); otherwise this is a no-op on CPU
+    spacy.prefer_gpu()
     engine = PortugueseSpacyNlpEngine(
         models=[{"lang_code": "pt", "model_name": str(path)}],
         ner_model_configuration=ner_config,

@@ -23,12 +23,12 @@ PLACEHOLDER_NAMES: dict[str, str] = {
     "PHONE_NUMBER": "TELEFONE", "IP_ADDRESS": "IP", "URL": "URL", "DATE_TIME": "DATA", "CREDIT_CARD": "CARTAO",
     "BR_CPF": "CPF", "BR_CNPJ": "CNPJ", "BR_RG": "RG", "BR_CNH": "CNH", "BR_PIS": "PIS",
     "BR_TITULO_ELEITOR": "TITULO_ELEITOR", "BR_CNS": "CNS", "BR_CEP": "CEP", "BR_PLACA": "PLACA",
-    "BR_PROCESSO_CNJ": "PROCESSO",
+    "BR_PROCESSO_CNJ": "PROCESSO", "BR_MATRICULA": "MATRICULA",
 }
 PLACEHOLDER_RE = re.compile(r"<([A-Z_]+)_(\d+)>")
 ENCRYPTED_RE = re.compile(r"<ENC:([A-Za-z0-9_\-]+=*)>")
 _IDENTIFIER_TYPES = {"BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
-                     "BR_PLACA", "BR_PROCESSO_CNJ", "PHONE_NUMBER", "CREDIT_CARD"}
+                     "BR_PLACA", "BR_PROCESSO_CNJ", "BR_MATRICULA", "PHONE_NUMBER", "CREDIT_CARD"}
 
 DEFAULT_OPERATOR = PlaceholderOperator()
 

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 EntityType = Literal[
     "PERSON", "LOCATION", "ORGANIZATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "URL", "DATE_TIME",
     "CREDIT_CARD", "BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
-    "BR_PLACA", "BR_PROCESSO_CNJ",
+    "BR_PLACA", "BR_PROCESSO_CNJ", "BR_MATRICULA",
 ]
-ENTITY_TYPES: tuple[str, ...] = EntityType.__args__  # type: ignore[attr-defined]
 
 
 class _Strict(BaseModel):

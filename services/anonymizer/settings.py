@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -12,6 +13,11 @@ from shared.config import ServiceSettings
 class AnonymizerOptions(BaseModel):
     #: spaCy pipeline directory; None = the model shipped in services/anonymizer/models/pt_ner.
     ner_model_path: Path | None = None
+    #: "identifying": DATE_TIME only for dates that can identify a person (birth/death dates, a date
+    #: right after a name), unless a request lists DATE_TIME explicitly; "all": every date and time.
+    date_time_policy: Literal["identifying", "all"] = "identifying"
+    #: Capitalised sequences starting with a known first name are PERSON where NER found nothing.
+    name_heuristic: bool = True
     #: Recognizer YAML; None = services/anonymizer/recognizers.yaml.
     recognizers_config: Path | None = None
     #: Detections scoring below this are ignored unless a request sets its own threshold.

@@ -10,6 +10,10 @@
 * `--synthetic-r2 N`: N sentences from EVAL_TEMPLATES_R2 (round-2 evaluation-only templates: highways,
   rivers, regions, LeNER-style state headers, more news and sloppy complaints).
 * `--handwritten`: a small free-form set of non-legal sentences written by hand (handwritten.py).
+* `--all-dev --data-dir ../shared/data`: every dev split: LeNER-Br dev, UlyssesNER-Br pl_valid and
+  c_valid, First HAREM dev (readers ulysses.py / harem.py, conventions.py applied), plus the synthetic
+  round-1 / round-2 sets and the hand-written set. This is the model alone; the service's figures (with
+  the recognizers and span rules) come from bench/anonymizer_quality.py.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 import spacy
 from spacy.tokens import Doc
 
-from . import lener, synthetic
+from . import harem, lener, synthetic, ulysses
 
 LABELS = ("PERSON", "LOCATION", "ORGANIZATION")
 DEFAULT_MODEL = Path(__file__).parent.parent / "models" / "pt_ner"
@@ -92,6 +96,14 @@ def eval_synthetic(nlp, n: int, seed: int, r2: bool = False) -> dict:
     return res
 
 
+def eval_examples(nlp, examples) -> dict:
+    """Reader examples (text + char spans) with the pipeline's own tokenization."""
+    gold = [{(s, e, lab) for s, e, lab in ex.spans} for ex in examples]
+    t0 = time.time()
+    pred = predict(nlp, [ex.text for ex in examples])
+    return {"model": score(gold, pred), "texts": len(examples), "seconds": round(time.time() - t0, 1)}
+
+
 def eval_handwritten(nlp) -> dict:
     from .handwritten import examples
 
@@ -122,10 +134,23 @@ def main(argv: list[str] | None = None) -> None:
                     help="number of held-out sentences from EVAL_TEMPLATES_R2 (round-2 evaluation templates)")
     ap.add_argument("--handwritten", action="store_true", help="also score the small hand-written set")
     ap.add_argument("--json", type=Path, default=None, help="also write all results as JSON here")
+    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--all-dev", action="store_true",
+                    help="every dev split (LeNER, Ulysses PL/C valid, HAREM dev) + synthetic 1000/600 + handwritten")
     args = ap.parse_args(argv)
 
     nlp = spacy.load(args.model)
     results: dict = {}
+    if args.all_dev:
+        d = args.data_dir
+        args.conll = args.conll or [d / "lener-br" / "dev.conll"]
+        args.synthetic, args.synthetic_r2, args.handwritten = args.synthetic or 1000, args.synthetic_r2 or 600, True
+        for name, examples in (("ulysses_pl_valid", ulysses.load(d / "ulysses-ner-br" / "pl_valid.conll")),
+                               ("ulysses_c_valid", ulysses.load(d / "ulysses-ner-br" / "c_valid.conll")),
+                               ("harem_dev", harem.load(d / "harem" / "FirstHAREM-selective-dev.json"))):
+            r = eval_examples(nlp, examples)
+            results[name] = r
+            print(_table(f"{name} ({r['texts']} texts, {r['seconds']} s)", r["model"]))
     for path in args.conll:
         r = eval_conll(nlp, path, args.retokenize)
         results[str(path)] = r

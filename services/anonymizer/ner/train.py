@@ -1,10 +1,13 @@
 """Train the project's Portuguese NER pipeline (tok2vec + ner; PERSON, LOCATION, ORGANIZATION).
 
     OMP_NUM_THREADS=1 python -m services.anonymizer.ner.train \
-        --lener-dir ../shared/data/lener-br --out services/anonymizer/models/pt_ner
+        --data-dir ../shared/data --out services/anonymizer/models/pt_ner
 
-Training data: LeNER-Br train (minus a held-out slice) + synthetic sentences from TRAIN_TEMPLATES.
-Model selection (spaCy's model-best): the held-out LeNER slice + synthetic sentences with another seed.
+Training data: the *train* splits of LeNER-Br (legal), UlyssesNER-Br PL + C (legislative bills and
+citizen consultations) and First HAREM (news/web, EP+BR), each minus a seeded held-out slice, plus
+synthetic sentences from TRAIN_TEMPLATES. Model selection (spaCy's model-best): the held-out slices +
+synthetic sentences with another seed. The dev / *_valid splits are never trained on nor used for
+selection: they are what `--eval` (and bench/anonymizer_quality.py) report.
 """
 
 from __future__ import annotations
@@ -20,48 +23,93 @@ from pathlib import Path
 import spacy
 from spacy.tokens import DocBin
 
-from . import lener, synthetic
+from . import harem, lener, synthetic, ulysses
 
 HERE = Path(__file__).parent
 CONFIG = HERE / "config.cfg"
 MODEL_NAME = "pt_llm4gov_ner"
-MODEL_VERSION = "1.2.0"
+MODEL_VERSION = "2.0.0"
 
 
-def build_corpora(lener_dir: Path, work: Path, n_synth: int, n_synth_dev: int, heldout_frac: float,
-                  seed: int) -> dict:
-    nlp = spacy.blank("pt")
-    lener_docs = lener.load_conll(nlp.vocab, lener_dir / "train.conll")
-    rng = random.Random(seed)
-    idx = list(range(len(lener_docs)))
+def examples_to_docs(nlp, examples) -> tuple[list, int]:
+    """Synthetic-style examples (text + char spans) -> Docs tokenized by the pipeline's tokenizer (as at
+    inference); a span that does not align to tokens is expanded to the tokens it touches."""
+    docs, dropped = [], 0
+    for ex in examples:
+        doc = nlp.make_doc(ex.text)
+        ents, taken = [], set()
+        for s, e, label in sorted(ex.spans):
+            span = doc.char_span(s, e, label=label, alignment_mode="strict") or \
+                doc.char_span(s, e, label=label, alignment_mode="expand")
+            if span is None or any(i in taken for i in range(span.start, span.end)):
+                dropped += 1
+                continue
+            taken.update(range(span.start, span.end))
+            ents.append(span)
+        doc.ents = ents
+        docs.append(doc)
+    return docs, dropped
+
+
+def _split(items: list, frac: float, rng: random.Random) -> tuple[list, list]:
+    idx = list(range(len(items)))
     rng.shuffle(idx)
-    n_held = int(len(idx) * heldout_frac)
-    held = set(idx[:n_held])
-    lener_train = [d for i, d in enumerate(lener_docs) if i not in held]
-    lener_dev = [d for i, d in enumerate(lener_docs) if i in held]
+    held = set(idx[:int(len(idx) * frac)])
+    return [x for i, x in enumerate(items) if i not in held], [x for i, x in enumerate(items) if i in held]
+
+
+def build_corpora(data_dir: Path, work: Path, n_synth: int, n_synth_dev: int, heldout_frac: float,
+                  seed: int, lener_dir: Path | None = None, harem_repeat: int = 2) -> dict:
+    nlp = spacy.blank("pt")
+    rng = random.Random(seed)
+    lener_docs = lener.load_conll(nlp.vocab, (lener_dir or data_dir / "lener-br") / "train.conll")
+    lener_train, lener_dev = _split(lener_docs, heldout_frac, rng)
+
+    stats: dict = {"lener_train_sentences": len(lener_train), "lener_heldout_sentences": len(lener_dev)}
+    train_docs, dev_docs = list(lener_train), list(lener_dev)
+    dropped = 0
+    corpora = {
+        "ulysses_pl": ulysses.load(data_dir / "ulysses-ner-br" / "pl_train.conll"),
+        "ulysses_c": ulysses.load(data_dir / "ulysses-ner-br" / "c_train.conll"),
+        "harem": harem.load(data_dir / "harem" / "FirstHAREM-selective-train.json"),
+    }
+    for name, examples in corpora.items():
+        tr, de = _split(examples, heldout_frac, rng)
+        tr_docs, d1 = examples_to_docs(nlp, tr)
+        de_docs, d2 = examples_to_docs(nlp, de)
+        dropped += d1 + d2
+        repeat = harem_repeat if name == "harem" else 1
+        train_docs += tr_docs * repeat
+        dev_docs += de_docs
+        stats[f"{name}_train_examples"] = len(tr_docs)
+        stats[f"{name}_heldout_examples"] = len(de_docs)
+    stats["corpus_spans_dropped"] = dropped
 
     synth_train, dropped_t = synthetic.to_docs(nlp, synthetic.generate(n_synth, seed=seed))
     synth_dev, dropped_d = synthetic.to_docs(nlp, synthetic.generate(n_synth_dev, seed=seed + 1000))
 
-    train_docs = lener_train + synth_train
+    train_docs += synth_train
     rng.shuffle(train_docs)
-    dev_docs = lener_dev + synth_dev
+    dev_docs += synth_dev
     DocBin(docs=train_docs, store_user_data=False).to_disk(work / "train.spacy")
     DocBin(docs=dev_docs, store_user_data=False).to_disk(work / "dev.spacy")
-    stats = {
-        "lener_train_sentences": len(lener_train),
-        "lener_heldout_sentences": len(lener_dev),
+    stats.update({
         "synthetic_train_examples": len(synth_train),
         "synthetic_dev_examples": len(synth_dev),
         "synthetic_spans_dropped": dropped_t + dropped_d,
         "train_tokens": sum(len(d) for d in train_docs),
-    }
+    })
     return stats
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lener-dir", type=Path, required=True, help="folder with LeNER-Br train.conll")
+    ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"),
+                    help="folder with lener-br/, ulysses-ner-br/ and harem/ (see their SOURCE.txt)")
+    ap.add_argument("--lener-dir", type=Path, default=None, help="LeNER-Br folder (default: DATA_DIR/lener-br)")
+    ap.add_argument("--harem-repeat", type=int, default=2, help="times the HAREM training slice is repeated")
+    ap.add_argument("--eval", action="store_true",
+                    help="after training, print the dev figures (ner.evaluate on every dev set)")
     ap.add_argument("--out", type=Path, default=HERE.parent / "models" / "pt_ner")
     ap.add_argument("--work-dir", type=Path, default=None, help="where DocBins and checkpoints go (temp dir)")
     ap.add_argument("--config", type=Path, default=CONFIG)
@@ -76,8 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="pt_ner_train_"))
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    stats = build_corpora(args.lener_dir, work, args.n_synthetic, args.n_synthetic_dev, args.heldout_frac,
-                          args.seed)
+    stats = build_corpora(args.data_dir, work, args.n_synthetic, args.n_synthetic_dev, args.heldout_frac,
+                          args.seed, lener_dir=args.lener_dir, harem_repeat=args.harem_repeat)
     print(json.dumps(stats), flush=True)
 
     from spacy.cli.train import train as spacy_train
@@ -107,14 +155,22 @@ def main(argv: list[str] | None = None) -> None:
         ),
         "license": (
             "Model trained on LeNER-Br (MIT licence, Luz de Araujo et al., PROPOR 2018; "
-            "github.com/peluz/lener-br) + LLM4Gov synthetic data; distributed with the LLM4Gov project."
+            "github.com/peluz/lener-br), UlyssesNER-Br (Albuquerque et al., PROPOR 2022; "
+            "github.com/ulysses-camara/ulysses-ner-br), First HAREM (Linguateca, Santos & Cardoso 2007; JSON "
+            "conversion of neuralmind-ai/portuguese-bert, MIT) + LLM4Gov synthetic data; distributed with "
+            "the LLM4Gov project."
         ),
         "author": "LLM4Gov",
         "sources": [
             {"name": "LeNER-Br", "url": "https://github.com/peluz/lener-br", "license": "MIT"},
+            {"name": "UlyssesNER-Br", "url": "https://github.com/ulysses-camara/ulysses-ner-br",
+             "license": "none stated; cite Albuquerque et al., PROPOR 2022"},
+            {"name": "First HAREM", "url": "https://www.linguateca.pt/HAREM/",
+             "license": "Linguateca; JSON conversion from neuralmind-ai/portuguese-bert (MIT)"},
             {"name": "LLM4Gov synthetic templates", "license": "project"},
         ],
-        "training": {**stats, "train_seconds": round(train_seconds), "seed": args.seed},
+        "training": {**stats, "train_seconds": round(train_seconds), "seed": args.seed,
+                     "config": Path(args.config).name},
         "performance": performance,
     })
     nlp.meta["name"] = MODEL_NAME.removeprefix("pt_")
@@ -125,6 +181,10 @@ def main(argv: list[str] | None = None) -> None:
     # hash embeddings do not need it, so the shipped model carries none of the training text.
     (args.out / "vocab" / "strings.json").write_text("[]", encoding="utf-8")
     print(f"saved {args.out} labels={labels} train_seconds={train_seconds:.0f}", flush=True)
+    if args.eval:
+        from . import evaluate
+
+        evaluate.main(["--model", str(args.out), "--data-dir", str(args.data_dir), "--all-dev"])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from .cpf import BrCpfRecognizer
 from .credit_card import CreditCardRecognizer
 from .date_time import DateTimeRecognizer
 from .email import EmailRecognizer
+from .matricula import BrMatriculaRecognizer
 from .ip import IpRecognizer
 from .phone import PhoneRecognizer
 from .pis import BrPisRecognizer
@@ -33,6 +34,7 @@ __all__ = [
     "BrCnpjRecognizer",
     "BrCnsRecognizer",
     "BrCpfRecognizer",
+    "BrMatriculaRecognizer",
     "BrPisRecognizer",
     "BrPlacaRecognizer",
     "BrProcessoCnjRecognizer",

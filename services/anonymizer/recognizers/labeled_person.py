@@ -29,6 +29,16 @@ ROLES = (r"(?i:Secretári|Diretor|Coordenador|Presidente|Ministr|Prefeit|Deputad
          r"Superintendente|Chefe|Gerente|Procurador|Promotor|Delegad|Vereador|Governador|Reitor|Desembargador|"
          r"Conselheir|Relator|Servidor|Assistente|Analista|Técnic|Auditor|Agente|Senhor|Senhora|Colega|Cidad|Usuári|"
          r"Contribuinte|Cliente|Requerente|Interessad)")
+#: Parliamentary titles before a name ("Deputado HUGO LEAL", "Do Deputado Aureo", "Sen. Fulano"). Judicial
+#: titles (Relator, Ministro, Desembargador) are left to NER: in court decisions they precede section words.
+PUBLIC_TITLES = r"(?i:Deputad[oa]|Senador[a]?|Vereador[a]?|Dep\.|Sen\.)"
+#: Words after such a title that are not names ("Deputado Federal", "Relator Revisor").
+NOT_AFTER_TITLE = (r"(?:Federal|Estadual|Distrital|Relator|Relatora|Revisor|Presidente|Titular|Suplente|Autor|"
+                   r"Autora|FEDERAL|ESTADUAL|RELATOR|RELATORA|PRESIDENTE|Líder|LÍDER|da|do|de|das|dos|Substitut[oa]|"
+                   r"Municipal|MUNICIPAL|Distrital|DISTRITAL|Constituinte|DO|DA|DE|Dr|Dra|Art|Por|Documento)\b")
+#: Party acronyms that follow the name in bills ("Deputado FULANO DEM - SP"): never part of the name.
+PARTY = (r"(?:PT|PSDB|PSD|MDB|PMDB|DEM|PP|PL|PSB|PDT|PTB|PSOL|PCdoB|PSC|PR|PROS|PV|REDE|NOVO|PODE|PODEMOS|"
+         r"SOLIDARIEDADE|AVANTE|PATRIOTA|CIDADANIA|PSL|PRB|REPUBLICANOS|UNIÃO|PMN|PHS|PTC|DC|PMB|PRTB|PPS)\b")
 CLOSINGS = r"(?i:Atenciosamente|Cordialmente|Respeitosamente|Abraços|Abs|Att|Grat[oa]|Obrigad[oa]|Saudações)"
 _COMPANY = re.compile(r"\b(?:LTDA|Ltda|S\.?A\.?|S/A|ME|EPP|EIRELI|Eireli|Cia\.?|Companhia)\b")
 
@@ -43,6 +53,9 @@ class LabeledPersonRecognizer(BrPatternRecognizer):
                     + WORD + r"(?:[\x20](?:" + PARTICLE + r"[\x20])?" + WORD + r"){0,5}(?=[\x20]*(?:\n|$))", 0.85),
         PatternSpec("after_form_of_address", r"(?<=(?<![\wÀ-ÿ])" + ADDRESS_FORMS + r"[\x20])(?!" + ROLES + r")"
                     + WORD + r"(?:[\x20](?:" + PARTICLE + r"[\x20])?(?!" + ROLES + r")" + WORD + r"){0,5}", 0.86),
+        PatternSpec("after_public_title", r"(?<=(?<![\wÀ-ÿ])" + PUBLIC_TITLES + r"[\x20]+)(?!" + NOT_AFTER_TITLE + r")"
+                    r"(?!" + ROLES + r")" + WORD + r"(?:[\x20](?:" + PARTICLE + r"[\x20])?(?!" + PARTY + r")(?!" + ROLES + r")"
+                    + WORD + r"){0,5}", 0.86),
         PatternSpec("name_line_before_role", r"(?m)(?<=^[\x20]*)" + UPPER_NAME + r"(?=[\x20]*\n[\x20]*" + ROLES + r")",
                     0.86),
     )

@@ -39,6 +39,7 @@ from .date_time import DateTimeRecognizer
 from .email import EmailRecognizer
 from .ip import IpRecognizer
 from .labeled_person import LabeledPersonRecognizer
+from .matricula import BrMatriculaRecognizer
 from .phone import PhoneRecognizer
 from .pis import BrPisRecognizer
 from .placa import BrPlacaRecognizer
@@ -54,7 +55,7 @@ RECOGNIZER_CLASSES: dict[str, type[BrPatternRecognizer]] = {
     for cls in (
         BrCpfRecognizer, BrCnpjRecognizer, BrRgRecognizer, BrCnhRecognizer, BrPisRecognizer,
         BrTituloEleitorRecognizer, BrCnsRecognizer, BrCepRecognizer, BrPlacaRecognizer,
-        BrProcessoCnjRecognizer, PhoneRecognizer, EmailRecognizer, IpRecognizer, UrlRecognizer,
+        BrProcessoCnjRecognizer, BrMatriculaRecognizer, PhoneRecognizer, EmailRecognizer, IpRecognizer, UrlRecognizer,
         CreditCardRecognizer, DateTimeRecognizer, StreetRecognizer, DistrictRecognizer, DateLineCityRecognizer,
         LabeledPersonRecognizer, CompanyRecognizer,
     )

@@ -52,10 +52,20 @@ def test_identifiers_win_and_ner_spans_are_clipped() -> None:
     assert [(r.entity_type, text[r.start:r.end]) for r in out] == [("BR_PLACA", "MAR8446"), ("PERSON", "Joana")]
 
 
-def test_ner_span_clipped_to_its_longest_free_part() -> None:
+def test_ner_span_cut_to_the_names_around_an_identifier() -> None:
+    # A PERSON span that swallowed a label and an identifier keeps only the names (person_spans.split_person);
+    # before, the longest free part was kept, label included ("Maria Souza CPF"), and "Lima" was lost.
     text = "Maria Souza CPF 529.982.247-25 Lima"
     out = resolve_overlaps(text, [_r("PERSON", 0, 35, 0.85, ner=True), _r("BR_CPF", 16, 30, 1.0)])
-    assert [(r.entity_type, text[r.start:r.end]) for r in out] == [("PERSON", "Maria Souza CPF"), ("BR_CPF", "529.982.247-25")]
+    assert [(r.entity_type, text[r.start:r.end]) for r in out] == [
+        ("PERSON", "Maria Souza"), ("BR_CPF", "529.982.247-25"), ("PERSON", "Lima")]
+
+
+def test_ner_span_clipped_to_its_longest_free_part() -> None:
+    text = "Ana Maria Souza Lima 529.982.247-25"
+    out = resolve_overlaps(text, [_r("LOCATION", 0, 35, 0.85, ner=True), _r("BR_CPF", 21, 35, 1.0)])
+    assert [(r.entity_type, text[r.start:r.end]) for r in out] == [("LOCATION", "Ana Maria Souza Lima"),
+                                                                   ("BR_CPF", "529.982.247-25")]
 
 
 @pytest.mark.parametrize("text,expected", [

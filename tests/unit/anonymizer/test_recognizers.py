@@ -23,7 +23,7 @@ from services.anonymizer.recognizers import (
 ENTITIES = {
     "BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
     "BR_PLACA", "BR_PROCESSO_CNJ", "PHONE_NUMBER", "EMAIL_ADDRESS", "IP_ADDRESS", "URL",
-    "CREDIT_CARD", "DATE_TIME",
+    "CREDIT_CARD", "DATE_TIME", "BR_MATRICULA",
 }
 BR_TYPES = {e for e in ENTITIES if e.startswith("BR_")}
 
