@@ -21,6 +21,8 @@ from shared.logs import get_logger
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_BASE = "https://llm4gov.dev/problems/"
+#: Seconds a 503 asks the client to wait (unless the error names its own `retry_after_s`).
+RETRY_AFTER_S = 5
 
 log = get_logger(__name__)
 
@@ -133,6 +135,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 503:  # every "not now" says when to try again
+            headers = {"Retry-After": str(int(exc.extra.get("retry_after_s", RETRY_AFTER_S)))}
         return problem_response(exc.status, exc.title, exc.detail, exc.slug, exc.extra, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -199,9 +199,11 @@ class JobStore:
             return counts
 
     def transition(self, job_id: str, to: JobState, reason: str | None = None,
-                   result: dict[str, Any] | None = None) -> Job:
-        """Atomically move a job to `to` if its current state allows it; 409 otherwise."""
-        allowed = ALLOWED_TRANSITIONS[to]
+                   result: dict[str, Any] | None = None,
+                   from_states: frozenset[JobState] | None = None) -> Job:
+        """Atomically move a job to `to` if its current state allows it; 409 otherwise. `from_states`
+        replaces the default allowed sources (`ALLOWED_TRANSITIONS`) for this call."""
+        allowed = from_states if from_states is not None else ALLOWED_TRANSITIONS[to]
         now = utcnow()
         values: dict[str, Any] = {"state": to, "reason": reason, "updated_at": now}
         if to == JobState.RUNNING:

@@ -943,6 +943,22 @@ def train_cancel(
     return 0
 
 
+@train_app.command("resume")
+@handles_errors
+def train_resume(
+    job_id: Annotated[str, typer.Argument(metavar="ID", help="A failed or cancelled training job id.")],
+    wait: Wait = False, poll_interval: PollInterval = 2.0,
+    trainer_url: TrainerUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
+) -> int:
+    """Resume a failed or cancelled training job from its last checkpoint (step 0 if none was kept)."""
+    with _api("trainer", api_key, trainer_url) as client:
+        job = client.post(f"/v1/training-jobs/{job_id}/resume")
+        if wait:
+            job = _wait_training(client, job_id, poll_interval)
+    _print_json(job) if json_out else _show_training(job)
+    return _end(job, "status", "training job", _training_reason(job)) if wait else 0
+
+
 # -- adapter registry ---------------------------------------------------------------------------------
 adapters_app = typer.Typer(help="The adapter registry: which student version each task serves.",
                            no_args_is_help=True)

@@ -76,6 +76,18 @@ async def cancel_job(job_id: JobId, request: Request, service: Service, principa
     return await run_in_threadpool(service.cancel, job_id, principal, request_id(request))
 
 
+@jobs.post("/{job_id}/resume", response_model=TrainingJobView,
+           responses={**_ERRORS, 409: {"description": "Nothing to resume: the job succeeded, is still queued or "
+                                                      "running, or its data snapshot is gone."}},
+           summary="Resume a failed or cancelled job from its last checkpoint (audited).",
+           description="The job is queued again; its run continues from the last complete checkpoint in object "
+                       "storage with the same data snapshot and hyperparameters (optimizer, scheduler, RNG and "
+                       "data order come back with the checkpoint), or starts again at step 0 when none was "
+                       "kept. The job's run attempts start afresh.")
+async def resume_job(job_id: JobId, request: Request, service: Service, principal: CanTrain) -> TrainingJobView:
+    return await run_in_threadpool(service.resume, job_id, principal, request_id(request))
+
+
 @adapters.get("", response_model=AdapterTaskList, responses=_ERRORS,
               summary="Tasks with published adapters and their promoted version.")
 async def list_adapters(service: Service, _: CanTrain) -> AdapterTaskList:

@@ -49,7 +49,9 @@ def create_app(settings: TrainerSettings | None = None) -> FastAPI:
     def on_startup(app: FastAPI) -> None:
         if options.worker_enabled:
             worker = TrainingWorker(store, create_executor(settings), app.state.trainer_metrics, options.worker_id,
-                                    options.lease_s, options.poll_interval_s, options.max_concurrent_jobs)
+                                    options.lease_s, options.poll_interval_s, options.max_concurrent_jobs,
+                                    run_attempts=options.run_attempts, retry_backoff_s=options.retry_backoff_s,
+                                    retry_backoff_max_s=options.retry_backoff_max_s, objects=objects)
             worker.start()
             holder["worker"] = worker
 

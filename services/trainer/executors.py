@@ -39,11 +39,23 @@ class RunPhase(StrEnum):
     MISSING = "missing"  # no such run (never launched here, or already cleaned up)
 
 
+#: Exit code of a run that stopped on a transient fault (object storage unreachable for too long) without
+#: recording a failure: the worker relaunches it from its last checkpoint (EX_TEMPFAIL).
+EXIT_TRANSIENT = 75
+
+
 @dataclass(frozen=True)
 class RunStatus:
     phase: RunPhase
     #: Why it failed, safe to show (exit code, Kubernetes reason); no document text.
     detail: str | None = None
+    #: False when a run that ended without an outcome would fail the same way again (e.g. Kubernetes'
+    #: activeDeadlineSeconds): the worker fails the job instead of relaunching it.
+    retryable: bool = True
+    #: The run was killed by SIGKILL (the kernel's OOM killer sends it; so does `kill -9`).
+    killed: bool = False
+    #: Highest resident memory of the run's process seen so far (bytes), where the executor can see it.
+    peak_rss_bytes: int | None = None
 
 
 class Executor(Protocol):
@@ -51,8 +63,9 @@ class Executor(Protocol):
     #: running for another replica to follow; False for local children, which stop with the service.
     runs_outlive_service: bool
 
-    def launch(self, job_id: str) -> None:
-        """Start the job's training process, or adopt the one that already exists."""
+    def launch(self, job_id: str) -> bool | None:
+        """Start the job's training process (True), or adopt the one that already exists (False).
+        Raises `LaunchNotReady` while a previous run of the job is still going away (try again later)."""
 
     def status(self, job_id: str) -> RunStatus: ...
 
@@ -105,6 +118,21 @@ def _reveal(value: Any) -> Any:
     return value
 
 
+class LaunchNotReady(RuntimeError):
+    """The job's previous run is still being removed: launch again on a later round."""
+
+
+def read_peak_rss(pid: int) -> int | None:
+    """VmHWM (peak resident set size) of a live process, in bytes; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 class LocalProcessExecutor:
     """One child process per job on this machine. The child dies with its parent (PDEATHSIG), so a
     killed service leaves no orphan training; the restarted service relaunches the job, which
@@ -116,10 +144,12 @@ class LocalProcessExecutor:
         self.settings = settings
         self.log_dir = log_dir
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._peaks: dict[str, int] = {}
 
-    def launch(self, job_id: str) -> None:
+    def launch(self, job_id: str) -> bool:
         if job_id in self._procs and self._procs[job_id].poll() is None:
-            return
+            return False
+        self._peaks.pop(job_id, None)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **settings_env(self.settings), "PYTHONUNBUFFERED": "1"}
         with open(self.log_dir / f"{job_id}.log", "ab") as out:
@@ -127,18 +157,27 @@ class LocalProcessExecutor:
                                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                                    preexec_fn=die_with_parent())
         log.info("training_process_started", job_id=job_id, pid=self._procs[job_id].pid)
+        return True
 
     def status(self, job_id: str) -> RunStatus:
         proc = self._procs.get(job_id)
         if proc is None:
             return RunStatus(RunPhase.MISSING)
         code = proc.poll()
-        if code is None:
-            return RunStatus(RunPhase.RUNNING)
+        if code is None:  # sample the child's peak resident memory while it lives (gone once it is reaped)
+            rss = read_peak_rss(proc.pid)
+            if rss is not None:
+                self._peaks[job_id] = max(rss, self._peaks.get(job_id, 0))
+            return RunStatus(RunPhase.RUNNING, peak_rss_bytes=self._peaks.get(job_id))
+        peak = self._peaks.get(job_id)
         if code == 0:
-            return RunStatus(RunPhase.SUCCEEDED)
+            return RunStatus(RunPhase.SUCCEEDED, peak_rss_bytes=peak)
+        if code == EXIT_TRANSIENT:
+            return RunStatus(RunPhase.FAILED, "the training process stopped on a transient fault (object storage "
+                                              "unreachable)", peak_rss_bytes=peak)
         reason = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        return RunStatus(RunPhase.FAILED, f"the training process ended with {reason}")
+        return RunStatus(RunPhase.FAILED, f"the training process ended with {reason}", killed=code == -9,
+                         peak_rss_bytes=peak)
 
     def cancel(self, job_id: str) -> None:
         proc = self._procs.get(job_id)
@@ -152,6 +191,7 @@ class LocalProcessExecutor:
             proc.wait(timeout=10)
 
     def cleanup(self, job_id: str) -> None:
+        self._peaks.pop(job_id, None)
         proc = self._procs.pop(job_id, None)
         if proc is not None and proc.poll() is None:
             proc.kill()

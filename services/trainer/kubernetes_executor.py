@@ -24,7 +24,7 @@ from typing import Any
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from services.trainer.executors import ENTRYPOINT, RunPhase, RunStatus
+from services.trainer.executors import ENTRYPOINT, LaunchNotReady, RunPhase, RunStatus
 from services.trainer.settings import KubernetesOptions
 from shared.logs import get_logger
 
@@ -64,7 +64,9 @@ def resolve_namespace(options: KubernetesOptions) -> str:
 
 class KubernetesExecutor:
     """One batch/v1 Job per training job; Kubernetes restarts nothing (restartPolicy Never,
-    backoffLimit from options): a failed run is reported, and resuming is the worker's decision."""
+    backoffLimit 0): a failed run is reported, and retrying it is the worker's decision (one owner of
+    retries: the worker relaunches a run that died without an outcome from its last checkpoint, up to
+    `TrainerOptions.run_attempts`, and records each attempt)."""
 
     runs_outlive_service = True
 
@@ -76,17 +78,35 @@ class KubernetesExecutor:
     def name(self, job_id: str) -> str:
         return job_name(self.options.job_name_prefix, job_id)
 
-    def launch(self, job_id: str) -> None:
+    def launch(self, job_id: str) -> bool:
         body = self.job_manifest(job_id)
         try:
             self.api.create_namespaced_job(self.namespace, body, _request_timeout=_TIMEOUT_S)
         except ApiException as exc:
             if exc.status != 409:
                 raise _error("creating", exc) from None
+            self._check_adoptable(job_id)
             log.info("kubernetes_job_adopted", job_id=job_id, job_name=body["metadata"]["name"])
-            return
+            return False
         log.info("kubernetes_job_created", job_id=job_id, job_name=body["metadata"]["name"],
                  namespace=self.namespace)
+        return True
+
+    def _check_adoptable(self, job_id: str) -> None:
+        """A Job of that name exists: adopt it only if it still runs. A finished one, or one being
+        deleted (the previous attempt's, after `cleanup`), must not be adopted: its outcome is old, and
+        a retry would be reported as failed at once."""
+        try:
+            job = self.api.read_namespaced_job(self.name(job_id), self.namespace, _request_timeout=_TIMEOUT_S)
+        except ApiException as exc:
+            if exc.status == 404:  # deleted meanwhile: create it on the next round
+                raise LaunchNotReady("the previous Kubernetes Job was just deleted") from None
+            raise _error("reading", exc) from None
+        if job.metadata is not None and job.metadata.deletion_timestamp is not None:
+            raise LaunchNotReady("the previous Kubernetes Job is still being deleted")
+        if job_status(job).phase != RunPhase.RUNNING:
+            self.cancel(job_id)
+            raise LaunchNotReady("the previous Kubernetes Job had finished; it was deleted")
 
     def status(self, job_id: str) -> RunStatus:
         try:
@@ -172,7 +192,7 @@ class KubernetesExecutor:
         if o.tolerations:
             pod["tolerations"] = o.tolerations
         spec: dict[str, Any] = {
-            "backoffLimit": o.backoff_limit,
+            "backoffLimit": 0,  # the worker owns retries (see the class docstring)
             "ttlSecondsAfterFinished": o.ttl_after_finished_s,
             "template": {"metadata": {"labels": labels}, "spec": pod},
         }
@@ -197,8 +217,9 @@ def job_status(job: client.V1Job) -> RunStatus:
     for cond in conditions:
         if cond.type == "Failed":
             reason = (cond.reason or "")[:100]
+            # DeadlineExceeded: activeDeadlineSeconds ran out; a relaunch would run out of it again
             return RunStatus(RunPhase.FAILED, f"Kubernetes Job failed: {reason}" if reason
-                             else "Kubernetes Job failed")
+                             else "Kubernetes Job failed", retryable=reason != "DeadlineExceeded")
     if (status.succeeded or 0) >= 1 or any(c.type in _SUCCESS_CONDITIONS for c in conditions):
         return RunStatus(RunPhase.SUCCEEDED)
     return RunStatus(RunPhase.RUNNING)

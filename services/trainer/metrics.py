@@ -22,8 +22,17 @@ class TrainerMetrics:
         self.eval_score = base.gauge("adapter_eval_score", "Validation figures of the newest adapter a job "
                                      "published, per task (agreement, macro_f1, schema_valid_rate).",
                                      ("task", "metric"))
+        self.peak_rss = base.gauge("job_peak_rss_bytes", "Peak resident memory of a running job's current run "
+                                   "(as the run reports it).", ("job",))
+        self.run_deaths = base.counter("run_deaths", "Training runs that ended without recording an outcome, by "
+                                       "cause (killed: SIGKILL, e.g. out of memory; lost; died; deadline); each "
+                                       "is retried from its last checkpoint until the job's attempts are spent.",
+                                       ("cause",))
         self._running: set[str] = set()
         self._seen_results: set[str] = set()
+
+    def observe_run_end(self, cause: str) -> None:
+        self.run_deaths.labels(cause).inc()
 
     def observe_jobs(self, store: JobStore) -> None:
         for state, count in store.count_by_state("training").items():
@@ -35,8 +44,10 @@ class TrainerMetrics:
                                (self.tokens_per_second, "tokens_per_second"), (self.loss, "loss")):
                 if isinstance(p.get(key), (int, float)):
                     gauge.labels(job.id).set(p[key])
+            if isinstance(p.get("peak_rss_mb"), (int, float)):
+                self.peak_rss.labels(job.id).set(p["peak_rss_mb"] * 2**20)
         for gone in self._running - {j.id for j in running}:  # finished: drop its series
-            for gauge in (self.step, self.step_seconds, self.tokens_per_second, self.loss):
+            for gauge in (self.step, self.step_seconds, self.tokens_per_second, self.loss, self.peak_rss):
                 try:
                     gauge.remove(gone)
                 except KeyError:

@@ -121,6 +121,15 @@ class CreateTrainingJob(_Strict):
                                description="Free label kept with the job.")
 
 
+class RunAttempt(BaseModel):
+    attempt: int
+    cause: str
+    killed: bool = False
+    peak_rss_mb: float | None = None
+    reached_step: int | None = None
+    resumed_from_step: int | None = None
+
+
 class TrainingProgress(BaseModel):
     step: int = 0
     total_steps: int | None = None
@@ -132,7 +141,18 @@ class TrainingProgress(BaseModel):
     #: Loss and accuracy of the last step on the label fields' value tokens alone.
     label_loss: float | None = None
     label_accuracy: float | None = None
+    #: The checkpoint step the current run resumed from (None: it started at step 0).
     resumed_from_step: int | None = None
+    #: Current run (1 = the first; a retry or a relaunch after a service restart counts one more).
+    attempt: int | None = None
+    #: Runs that may die without an outcome before the job fails (`run_attempts`).
+    max_attempts: int | None = None
+    #: Runs of this job that died without an outcome (killed, lost) so far.
+    failed_attempts: int = 0
+    #: Peak resident memory of the current run (MiB), as the run reports it.
+    peak_rss_mb: float | None = None
+    #: The runs that died, oldest first: cause, peak memory, the step reached and the one resumed from.
+    attempts: list[RunAttempt] = []
 
 
 class TrainingError(BaseModel):

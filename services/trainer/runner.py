@@ -5,12 +5,20 @@ callbacks that record progress and events and upload each checkpoint, evaluate o
 records, publish the adapter with its manifest, apply the promotion policy, and finish the job.
 
 A rerun of the same job (after a crash, a kill -9, a node loss) picks up where the last one stopped:
-training resumes from the newest uploaded checkpoint, and an adapter that was already published by
-this job (its manifest names the job) is not published twice.
+training resumes from the newest checkpoint uploaded completely (its COMPLETE marker is written last;
+a checkpoint being written or uploaded when the process died is never adopted, locally or remotely),
+with the optimizer, scheduler, RNG and data-order state it saved, and an adapter that was already
+published by this job (its manifest names the job) is not published twice.
+
+Outcomes: the run records success or failure in the job store itself; a failure it records is final
+(bad data, a schema error, an adapter that cannot be published would fail again). Object storage
+unreachable for longer than `checkpoint_upload_wait_s` is not such a failure: the run stops with exit
+code 75 and no recorded outcome, and the worker relaunches it from the last complete checkpoint.
 """
 
 from __future__ import annotations
 
+import resource
 import shutil
 import time
 from dataclasses import dataclass
@@ -36,17 +44,41 @@ from services.trainer.checkpoints import (CHECKPOINTS_KEEP, COMPLETE_MARKER, JOB
                                           stored_checkpoints)
 from shared.baselines import baseline_scores, beats_majority
 from services.trainer.datasets import load_snapshot
+from services.trainer.executors import EXIT_TRANSIENT
 from services.trainer.settings import TrainerSettings
 
 log = get_logger("trainer.runner")
+
+
+class StorageUnavailable(RuntimeError):
+    """Object storage stayed unreachable for longer than the run waits: a transient fault, not a failure
+    of the job (the run exits without an outcome and is relaunched from its last checkpoint)."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Faults that say nothing about the job: object storage unreachable (connection refused, reset,
+    timed out)."""
+    if isinstance(exc, StorageUnavailable):
+        return True
+    try:
+        from botocore.exceptions import ConnectionError as BotoConnectionError, HTTPClientError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, (BotoConnectionError, HTTPClientError))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (MiB; Linux reports ru_maxrss in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 class JobCallback(TrainerCallback):
     """Progress, events, cancellation and checkpoint upload for one job."""
 
     def __init__(self, store: JobStore, objects: ObjectStore, job_id: str, evaluate_every: int | None,
-                 evaluator: Any) -> None:
+                 evaluator: Any, upload_wait_s: float = 600.0) -> None:
         self.store, self.objects, self.job_id = store, objects, job_id
+        self.upload_wait_s = upload_wait_s
         self.evaluate_every, self.evaluator = evaluate_every, evaluator
         self.collator: Any = None
         self.cancelled = False
@@ -91,26 +123,60 @@ class JobCallback(TrainerCallback):
                    "learning_rate": logs.get("learning_rate"),
                    "step_seconds": round(self._step_seconds, 3) if self._step_seconds else None,
                    "tokens_per_second": round(self._tokens_per_s, 1) if self._tokens_per_s else None,
-                   "label_loss": logs.get("label_loss"), "label_accuracy": logs.get("label_accuracy")}
+                   "label_loss": logs.get("label_loss"), "label_accuracy": logs.get("label_accuracy"),
+                   "peak_rss_mb": peak_rss_mb()}
         self.store.update_progress(self.job_id, **figures)
         self.store.add_event(self.job_id, "train.log", figures)
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl,
                 **kwargs: Any) -> None:
-        """Upload the checkpoint the trainer just wrote (marker last), keep the newest few."""
+        """Upload the checkpoint the trainer just wrote (marker last, in object storage and then locally),
+        keep the newest few. While object storage is unreachable, wait and retry (training waits too)."""
         step = state.global_step
         local = Path(args.output_dir) / f"checkpoint-{step}"
         if not local.is_dir():
             return
         prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{step}"
-        self.objects.upload_dir(local, prefix)
-        self.objects.put_bytes(f"{prefix}/{COMPLETE_MARKER}", b"")
+
+        def upload() -> None:
+            self.objects.upload_dir(local, prefix)  # every file: weights, optimizer, scheduler, RNG, state
+            self.objects.put_bytes(f"{prefix}/{COMPLETE_MARKER}", b"")
+
+        self._retrying(upload, step)
+        (local / COMPLETE_MARKER).touch()  # the local copy is adoptable too, now that it is complete
         self.store.add_event(self.job_id, "checkpoint", {"step": step, "uri": prefix})
-        for old in stored_checkpoints(self.objects, self.job_id)[:-CHECKPOINTS_KEEP]:
-            old_prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{old}"
-            self.objects.delete(f"{old_prefix}/{COMPLETE_MARKER}")  # incomplete first, then remove
-            for key in self.objects.list(old_prefix + "/"):
-                self.objects.delete(key)
+        try:
+            for old in stored_checkpoints(self.objects, self.job_id)[:-CHECKPOINTS_KEEP]:
+                old_prefix = f"{checkpoints_prefix(self.job_id)}/checkpoint-{old}"
+                self.objects.delete(f"{old_prefix}/{COMPLETE_MARKER}")  # incomplete first, then remove
+                for key in self.objects.list(old_prefix + "/"):
+                    self.objects.delete(key)
+        except Exception as exc:  # pruning is tidying: the next checkpoint prunes again
+            log.warning("checkpoint_prune_failed", job_id=self.job_id, exc_type=type(exc).__name__)
+
+    def _retrying(self, upload: Any, step: int) -> None:
+        deadline = time.monotonic() + self.upload_wait_s
+        delay, failures = 1.0, 0
+        while True:
+            try:
+                upload()
+            except Exception as exc:
+                failures += 1
+                if failures == 1:
+                    self.store.add_event(self.job_id, "checkpoint.upload_waiting", {
+                        "step": step, "error": type(exc).__name__,
+                        "wait_s": self.upload_wait_s})
+                log.warning("checkpoint_upload_failed", job_id=self.job_id, step=step, exc_type=type(exc).__name__,
+                            failures=failures)
+                if time.monotonic() + delay > deadline:
+                    raise StorageUnavailable(f"object storage unreachable for {self.upload_wait_s:.0f} s while "
+                                             f"uploading checkpoint {step} ({type(exc).__name__})") from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if failures:
+                self.store.add_event(self.job_id, "checkpoint.upload_recovered", {"step": step, "failures": failures})
+            return
 
 
 def summary(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +202,10 @@ class RunnerContext:
         return cls(settings, JobStore(sessions), objects, AdapterRegistry(objects, sessions),
                    BaseModelResolver(objects, work / "base-models", settings.resolved_model_roots()),
                    AuditLog(sessions, "trainer"))
+
+
+class RunInterrupted(RuntimeError):
+    """The run stopped on a transient fault without recording an outcome (exit code 75)."""
 
 
 class TrainingRun:
@@ -167,6 +237,12 @@ class TrainingRun:
                 return
             raise
         except Exception as exc:
+            if is_transient(exc):  # no outcome recorded: the worker relaunches the run from its last checkpoint
+                log.error("training_interrupted", job_id=self.job_id, exc_type=type(exc).__name__)
+                store.add_event(self.job_id, "run.interrupted", {"error": type(exc).__name__,
+                                                                 "reason": str(exc).splitlines()[0][:300]
+                                                                 if str(exc) else None})
+                raise RunInterrupted(str(exc)) from exc
             reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}" if str(exc) else type(exc).__name__
             log.error("training_failed", job_id=self.job_id, exc_type=type(exc).__name__)
             try:
@@ -183,17 +259,33 @@ class TrainingRun:
                 return manifest
         return None
 
-    def _restore_checkpoint(self) -> None:
+    def _restore_checkpoint(self) -> int | None:
+        """Leave exactly the checkpoint to resume from in the local scratch: the newest one uploaded
+        completely. A local checkpoint without its marker (being written or uploaded when the process
+        died) or older than the stored one is removed; the stored one is downloaded when missing
+        (a fresh node), into a side directory first so that an interrupted download is never adopted."""
         local = self.workdir / "checkpoints"
-        if local.is_dir() and any(local.glob("checkpoint-*")):
-            return
         steps = stored_checkpoints(self.ctx.objects, self.job_id)
-        if not steps:
-            return
-        name = f"checkpoint-{steps[-1]}"
-        self.ctx.objects.download_prefix(f"{checkpoints_prefix(self.job_id)}/{name}", local / name)
-        (local / name / COMPLETE_MARKER).unlink(missing_ok=True)
-        self.ctx.store.add_event(self.job_id, "checkpoint.restored", {"step": steps[-1]})
+        keep = f"checkpoint-{steps[-1]}" if steps else None
+        for found in local.glob("checkpoint-*") if local.is_dir() else []:
+            if found.name != keep or not (found / COMPLETE_MARKER).exists():
+                log.info("local_checkpoint_discarded", job_id=self.job_id, checkpoint=found.name)
+                shutil.rmtree(found, ignore_errors=True)
+        if keep is None:
+            self.ctx.store.update_progress(self.job_id, resumed_from_step=None)
+            return None
+        source = "local"
+        if not (local / keep).is_dir():
+            source = "object_storage"
+            partial = self.workdir / "checkpoint-download"
+            shutil.rmtree(partial, ignore_errors=True)
+            self.ctx.objects.download_prefix(f"{checkpoints_prefix(self.job_id)}/{keep}", partial)
+            local.mkdir(parents=True, exist_ok=True)
+            partial.rename(local / keep)
+            (local / keep / COMPLETE_MARKER).touch()
+        self.ctx.store.add_event(self.job_id, "checkpoint.restored", {"step": steps[-1], "source": source})
+        self.ctx.store.update_progress(self.job_id, resumed_from_step=steps[-1], step=steps[-1])
+        return steps[-1]
 
     def _train_and_publish(self, spec: dict[str, Any], task: Task, prompt: PromptSpec) -> AdapterManifest | None:
         from services.trainer.training import Hyperparameters, default_compute_dtype, evaluate, train
@@ -217,7 +309,8 @@ class TrainingRun:
             tokenizer = tokenizer_holder.setdefault("t", load_tokenizer(base))
             return evaluate(model, tokenizer, task, validation, prompt, **eval_options)
 
-        callback = JobCallback(store, objects, self.job_id, eval_steps if validation else None, evaluator)
+        callback = JobCallback(store, objects, self.job_id, eval_steps if validation else None, evaluator,
+                               upload_wait_s=self.ctx.settings.trainer.checkpoint_upload_wait_s)
         result = train(base, task, train_records, prompt, hp, self.workdir, method=spec["method"],
                        callbacks=[callback])
         if callback.cancelled:
@@ -315,6 +408,8 @@ def run_job(job_id: str, settings: TrainerSettings | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     try:
         TrainingRun(RunnerContext.from_settings(settings), job_id).run()
-    except Exception:
-        return 1
+    except RunInterrupted:
+        return EXIT_TRANSIENT
+    except Exception as exc:
+        return EXIT_TRANSIENT if is_transient(exc) else 1
     return 0

@@ -11,7 +11,7 @@ from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound
 from shared.files import FileStore
-from shared.jobstore import TERMINAL_STATES, Job, JobState, JobStore
+from shared.jobstore import ItemState, TERMINAL_STATES, Job, JobState, JobStore
 from shared.prompts import prompt_spec_for
 from shared.records import Record
 from shared.storage import ObjectStore
@@ -119,6 +119,38 @@ class TrainingService:
             raise Conflict(f"Job '{job_id}' is {job.state}; it cannot be cancelled.")
         self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
         self.audit.record(principal, "train.cancel", f"training-job:{job_id}", request_id=request_id)
+        self._wake()
+        return self.view(job_id)
+
+    def resume(self, job_id: str, principal: Principal, request_id: str) -> TrainingJobView:
+        """Queue a failed or cancelled job again: its next run continues from the last complete
+        checkpoint with the same data snapshot and hyperparameters (the job's spec is unchanged), or
+        starts again at step 0 when no checkpoint was kept. Its attempts budget starts afresh."""
+        job = self.require_job(job_id)
+        if job.state == JobState.SUCCEEDED:
+            raise Conflict(f"Job '{job_id}' succeeded: there is nothing to resume.")
+        if job.state not in (JobState.FAILED, JobState.CANCELLED):
+            raise Conflict(f"Job '{job_id}' is {job.state}: only a failed or cancelled job can be resumed.")
+        items = self.store.items(job_id)
+        if items and items[0].state == ItemState.CLAIMED:
+            raise Conflict(f"Job '{job_id}' is still stopping its last run; try again in a few seconds.")
+        missing = [split for split in ("train", "validation")
+                   if (job.spec["dataset"].get(split) or {}).get("uri")
+                   and not self.objects.exists(job.spec["dataset"][split]["uri"])]
+        if missing:
+            raise Conflict(f"Job '{job_id}' cannot be resumed: its {' and '.join(missing)} data snapshot is no "
+                           f"longer in object storage.")
+        steps = stored_checkpoints(self.objects, job_id)
+        previous = job.state
+        self.store.transition(job_id, JobState.QUEUED, f"resumed by {principal.name}",
+                              from_states=frozenset({JobState.FAILED, JobState.CANCELLED}))
+        self.store.reset_failed_items(job_id)
+        self.store.update_progress(job_id, failed_attempts=0)
+        from_step = steps[-1] if steps else None
+        self.store.add_event(job_id, "resume.requested", {"by": principal.name, "previous_state": previous,
+                                                          "from_step": from_step})
+        self.audit.record(principal, "train.resume", f"training-job:{job_id}", request_id=request_id,
+                          details={"previous_state": previous, "from_step": from_step})
         self._wake()
         return self.view(job_id)
 

@@ -34,7 +34,10 @@ class KubernetesOptions(BaseModel):
     #: Extra plain environment variables.
     env: dict[str, str] = {}
     job_name_prefix: str = Field(default="llm4gov-train", pattern=r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
-    backoff_limit: int = Field(default=0, ge=0, le=10)
+    #: Always 0: Kubernetes never restarts a failed training pod. The trainer's worker owns retries
+    #: (`TrainerOptions.run_attempts`): it relaunches a run that died without an outcome from its last
+    #: checkpoint, counts the attempts and reports each one; a second retry loop here would hide them.
+    backoff_limit: int = Field(default=0, ge=0, le=0)
     active_deadline_s: int | None = Field(default=None, ge=60)
     ttl_after_finished_s: int = Field(default=86_400, ge=0)
     #: Scratch volume for checkpoints and the base-model cache (emptyDir), e.g. "50Gi".
@@ -64,6 +67,18 @@ class TrainerOptions(BaseModel):
     #: Directories a job's `base_model` may name as an absolute path (besides object storage names).
     local_model_roots: list[Path] = []
     max_records: int = Field(default=500_000, ge=1)
+    #: Runs a job gets in all when its run dies without recording an outcome (killed by a signal or for
+    #: memory, node lost, pod evicted, object storage unreachable for too long): each retry resumes from
+    #: the last complete checkpoint. A failure the run recorded itself (bad data, an adapter that cannot
+    #: be published) is never retried. A run stopped because its service replica stopped is relaunched
+    #: without using up an attempt.
+    run_attempts: int = Field(default=3, ge=1, le=20)
+    #: Wait before the first retry; doubled for each further one, up to `retry_backoff_max_s`.
+    retry_backoff_s: float = Field(default=10.0, ge=0)
+    retry_backoff_max_s: float = Field(default=300.0, ge=0)
+    #: How long a run keeps retrying a checkpoint upload while object storage is unreachable before it
+    #: stops (without a recorded failure, so the worker relaunches it from the last complete checkpoint).
+    checkpoint_upload_wait_s: float = Field(default=600.0, ge=0)
     kubernetes: KubernetesOptions = KubernetesOptions()
 
 

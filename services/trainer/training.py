@@ -19,7 +19,7 @@ import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import (AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, PreTrainedModel,
                           PreTrainedTokenizerBase, Trainer, TrainerCallback, TrainingArguments)
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.trainer_utils import get_last_checkpoint, set_seed
 
 from shared.prompts import (PromptSpec, answer_fields, build_completion, build_prompt, json_separators,
                             prompt_token_ids)
@@ -150,6 +150,31 @@ def label_token_stats(logits: torch.Tensor, labels: torch.Tensor, label_mask: to
     return float(loss), int((picked.argmax(-1) == targets).sum()), int(mask.sum())
 
 
+class EpochSeededLengthGroupedSampler(torch.utils.data.Sampler):  # type: ignore[type-arg]
+    """The Trainer's length-grouped order (similar lengths batched together, less padding), drawn from a
+    generator seeded with (seed, epoch) instead of the global RNG. The order of every epoch is then a
+    function of the seed alone, so a run resumed mid-epoch from a checkpoint sees the very batches the
+    interrupted run would have (the Trainer skips the consumed ones), whatever the global RNG did
+    between (model loading, dropout of other epochs)."""
+
+    def __init__(self, lengths: list[int], batch_size: int, seed: int) -> None:
+        self.lengths, self.batch_size, self.seed = lengths, batch_size, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self) -> Any:
+        from transformers.trainer_pt_utils import get_length_grouped_indices
+
+        generator = torch.Generator()
+        generator.manual_seed(self.seed * 1_000_003 + self.epoch)
+        return iter(get_length_grouped_indices(self.lengths, self.batch_size, generator=generator))
+
+
 class StudentTrainer(Trainer):
     """The Trainer with the answer loss optionally weighted (`weights`, from label_loss_weight), and the
     loss and accuracy on the label tokens alone logged with every step (`label_loss`, `label_accuracy`):
@@ -158,6 +183,14 @@ class StudentTrainer(Trainer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._label_sums = [0.0, 0, 0]
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        if isinstance(dataset, _ListDataset):
+            return EpochSeededLengthGroupedSampler(
+                [len(x["input_ids"]) for x in dataset.examples],
+                self.args.train_batch_size * self.args.gradient_accumulation_steps, self.args.seed)
+        return super()._get_train_sampler(train_dataset)
 
     def compute_loss(self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
@@ -265,6 +298,7 @@ def train(base_model: str | Path, task: Task, records: Sequence[Record], spec: P
         raise ValueError("no record has a teacher_output: nothing to train on")
     compute_dtype = default_compute_dtype()
     model = load_base_model(base_model, method, compute_dtype, hp.gradient_checkpointing)
+    set_seed(hp.seed)  # the adapter's initial weights: the same seed gives the same run, in any process
     model = get_peft_model(model, LoraConfig(r=hp.r, lora_alpha=hp.alpha, lora_dropout=hp.dropout,
                                              target_modules=target_modules_of(model, hp.target_modules),
                                              task_type="CAUSAL_LM"))

@@ -41,7 +41,10 @@ LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_SECRETS: {{ include "llm4gov.trainer.jobEn
 LLM4GOV_TRAINER__KUBERNETES__ENV_FROM_CONFIG_MAPS: {{ list (include "llm4gov.resourceName" (list . "trainer-job")) | toJson | quote }}
 LLM4GOV_TRAINER__KUBERNETES__ENV: {{ toJson $j.env | quote }}
 LLM4GOV_TRAINER__KUBERNETES__JOB_NAME_PREFIX: {{ $j.jobNamePrefix | quote }}
-LLM4GOV_TRAINER__KUBERNETES__BACKOFF_LIMIT: {{ $j.backoffLimit | int64 | quote }}
+{{- if ne (int64 $j.backoffLimit) 0 }}
+{{- fail "trainer.job.backoffLimit must be 0: the trainer's worker owns retries of a training run (LLM4GOV_TRAINER__RUN_ATTEMPTS), each resumed from the last checkpoint" }}
+{{- end }}
+LLM4GOV_TRAINER__KUBERNETES__BACKOFF_LIMIT: "0"
 {{- if gt (int64 $j.activeDeadlineSeconds) 0 }}
 LLM4GOV_TRAINER__KUBERNETES__ACTIVE_DEADLINE_S: {{ $j.activeDeadlineSeconds | int64 | quote }}
 {{- end }}

@@ -13,7 +13,7 @@ from shared.audit import AuditLog
 from shared.auth import Principal, generate_api_key, hash_api_key, key_entry_json, require_role
 from shared.config import ApiKeyEntry, ServiceSettings
 from shared.db import create_db_engine, init_db
-from shared.errors import Conflict
+from shared.errors import Conflict, ServiceUnavailable
 
 ADMIN_KEY, LABEL_KEY = generate_api_key(), generate_api_key()
 
@@ -38,6 +38,10 @@ def _app(tmp_path: Path, **overrides) -> TestClient:  # type: ignore[no-untyped-
     @router.get("/v1/conflict")
     def conflict() -> None:
         raise Conflict("Job 'x' is running.")
+
+    @router.get("/v1/busy")
+    def busy() -> None:
+        raise ServiceUnavailable("The engine is starting.")
 
     settings = ServiceSettings(
         data_dir=tmp_path,
@@ -189,3 +193,9 @@ def test_settings_from_env(monkeypatch, tmp_path: Path) -> None:  # type: ignore
     settings = ServiceSettings()
     assert settings.storage.s3_bucket == "b" and settings.api_keys[0].roles == ["classify"]
     assert settings.resolved_database_url().endswith("llm4gov.sqlite3")
+
+
+def test_every_503_says_when_to_retry(tmp_path: Path) -> None:
+    r = _app(tmp_path).get("/v1/busy")
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+    assert r.json()["error"]["message"] == "The engine is starting."  # OpenAI's shape too, for its SDKs

@@ -303,3 +303,23 @@ def test_the_worker_follows_kubernetes_jobs_into_the_job_store(executor: Kuberne
     worker.stop()
     assert executor.status(running).phase == RunPhase.RUNNING
     assert store.claim_items(running, "replica-b", 1, timedelta(seconds=60))
+
+
+def test_a_retry_never_adopts_the_previous_attempts_finished_job(executor: KubernetesExecutor,
+                                                                  batch_api: client.BatchV1Api) -> None:
+    """One owner of retries: backoffLimit is 0 whatever the options say, and relaunching a job whose
+    previous Job has finished removes that Job and asks to be called again instead of adopting it."""
+    from services.trainer.executors import LaunchNotReady
+
+    job_id = str(uuid.uuid4())
+    assert executor.launch(job_id) is True
+    assert raw_job(batch_api, executor.name(job_id))["spec"]["backoffLimit"] == 0
+    assert executor.launch(job_id) is False  # still running: adopted
+    set_status(batch_api, executor.name(job_id), {"failed": 1, "conditions": [
+        {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}]})
+    status = executor.status(job_id)
+    assert status.phase == RunPhase.FAILED and status.retryable
+    with pytest.raises(LaunchNotReady):
+        executor.launch(job_id)
+    assert executor.status(job_id).phase == RunPhase.MISSING
+    assert executor.launch(job_id) is True  # the next round creates the retry's Job
