@@ -342,6 +342,16 @@ class JobStore:
                 .values(state=ItemState.PENDING, claimed_by=None, lease_until=None)
             ).rowcount
 
+    def resume_item_job(self, job_id: str, by: str) -> None:
+        """Queue a paused or failed item job again, its failed items retried (409 in any other state)."""
+        job = self.get(job_id)
+        if job.state not in (JobState.PAUSED, JobState.FAILED):
+            raise Conflict(f"Job '{job_id}' is {job.state}; only paused or failed jobs can be resumed.")
+        retried = self.reset_failed_items(job_id)
+        self.transition(job_id, JobState.QUEUED, f"resumed by {by}")
+        if retried:
+            self.add_event(job_id, "items.retry", {"items": retried})
+
     def reset_failed_items(self, job_id: str) -> int:
         """Make failed items pending again (a resumed job retries them)."""
         with self._sessions.begin() as session:

@@ -155,3 +155,17 @@ def requests_served(base_url: str, service: str, route: str, method: str = "POST
     prefix = f"llm4gov_{service}_http_requests_total"
     return sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                if line.startswith(prefix) and f'route="{route}"' in line and f'method="{method}"' in line)
+
+
+def processes_with(*needles: bytes) -> list[int]:
+    """Pids of live processes whose command line holds every one of `needles` (from /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if all(any(n in part for part in cmdline) for n in needles):
+                pids.append(int(entry.name))
+    return pids

@@ -256,13 +256,8 @@ class BatchJobService:
 
     def resume(self, job_id: str, principal: Principal) -> BatchJobView:
         """Continue a paused or failed job where it stopped (documents that failed are tried again)."""
-        job = self.require_job(job_id, principal)
-        if job.state not in (JobState.PAUSED, JobState.FAILED):
-            raise Conflict(f"Batch job '{job_id}' is {job.state}; only paused or failed jobs can be resumed.")
-        retried = self.store.reset_failed_items(job_id)
-        self.store.transition(job_id, JobState.QUEUED, f"resumed by {principal.name}")
-        if retried:
-            self.store.add_event(job_id, "items.retry", {"items": retried})
+        self.require_job(job_id, principal)
+        self.store.resume_item_job(job_id, principal.name)
         self._wake()
         return self.view(job_id)
 

@@ -10,7 +10,7 @@ from typing import Any
 from shared.audit import AuditLog
 from shared.auth import Principal
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from shared.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from shared.files import FileStore
 from shared.jobstore import ItemState, Job, JobState, JobStore
 from shared.records import Record, RecordsError, dump_jsonl, parse_records, user_prompt_text
@@ -190,13 +190,8 @@ class LabelingService:
         return self.view(job_id)
 
     def resume(self, job_id: str, principal: Principal) -> LabelingJobView:
-        job = self.require_job(job_id, principal)
-        if job.state not in (JobState.PAUSED, JobState.FAILED):
-            raise Conflict(f"Job '{job_id}' is {job.state}; only paused or failed jobs can be resumed.")
-        retried = self.store.reset_failed_items(job_id)
-        self.store.transition(job_id, JobState.QUEUED, f"resumed by {principal.name}")
-        if retried:
-            self.store.add_event(job_id, "items.retry", {"items": retried})
+        self.require_job(job_id, principal)
+        self.store.resume_item_job(job_id, principal.name)
         self._wake()
         return self.view(job_id)
 

@@ -6,24 +6,8 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from shared.processes import free_port
-
-
-def processes_with(*needles: bytes) -> list[int]:
-    """Pids of live processes whose command line holds every one of `needles` (from /proc)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if all(any(n in part for part in cmdline) for n in needles):
-                pids.append(int(entry.name))
-    return pids
-
 
 class TcpProxy:
     """A TCP proxy on 127.0.0.1 that can be cut: while `down`, new connections are closed at once and the
@@ -97,7 +81,6 @@ class TcpProxy:
             with self._lock:
                 self._open.discard(src)
                 self._open.discard(dst)
-
 
 @contextmanager
 def tcp_proxy(target_port: int) -> Iterator[TcpProxy]:

@@ -16,9 +16,9 @@ from services.trainer.base_models import upload_base_model
 from services.trainer.checkpoints import COMPLETE_MARKER, checkpoints_prefix
 from services.trainer.executors import settings_env
 from shared.storage import create_object_store
-from tests.chaos.faults import processes_with, tcp_proxy
+from tests.chaos.faults import tcp_proxy
 from tests.integration.trainer.conftest import STRUCTURE, jsonl, labeled_records, trainer_settings
-from tests.servers import S3Server, service_process
+from tests.servers import S3Server, processes_with, service_process
 
 pytest.importorskip("torch")
 

@@ -112,3 +112,18 @@ def clean_person(text: str, start: int, end: int) -> tuple[int, int] | None:
 def is_url_like(value: str) -> bool:
     v = value.replace(" ", "").casefold()
     return v.startswith(("http", "www.")) or "://" in v or "@" in v
+
+
+def normalize_spans(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Gold spans under the conventions: PERSON cleaned of titles (or dropped), URL-like LOCATION dropped."""
+    out = []
+    for s, e, label in spans:
+        if label == "PERSON":
+            cleaned = clean_person(text, s, e)
+            if cleaned is None:
+                continue
+            s, e = cleaned
+        elif label == "LOCATION" and is_url_like(text[s:e]):
+            continue
+        out.append((s, e, label))
+    return out

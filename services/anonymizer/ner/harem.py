@@ -19,7 +19,7 @@ import json
 import re
 from pathlib import Path
 
-from .conventions import clean_person, is_url_like
+from .conventions import normalize_spans
 from .synthetic import Example
 
 LABEL_MAP = {"PESSOA": "PERSON", "LOCAL": "LOCATION", "ORGANIZACAO": "ORGANIZATION"}
@@ -40,15 +40,8 @@ def _spans(doc: dict) -> list[tuple[int, int, str]]:
             s += 1
         if e <= s:
             continue
-        if label == "PERSON":
-            cleaned = clean_person(text, s, e)
-            if cleaned is None:
-                continue
-            s, e = cleaned
-        elif label == "LOCATION" and is_url_like(text[s:e]):
-            continue
         out.append((s, e, label))
-    return sorted(out)
+    return sorted(normalize_spans(text, out))
 
 
 def _cut_points(text: str, start: int, end: int, spans, max_chars: int) -> list[tuple[int, int]]:

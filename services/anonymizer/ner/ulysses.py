@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conventions import clean_person, is_url_like
+from .conventions import normalize_spans
 from .lener import read_conll
 from .synthetic import Example
 
@@ -53,20 +53,6 @@ def sentence_to_example(sent: list[tuple[str, str]], register: str = "ulysses") 
         raw.append(current)
     text = " ".join(parts)
     return Example(text, normalize_spans(text, [(s, e, lab) for lab, s, e in raw]), register)
-
-
-def normalize_spans(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    out = []
-    for s, e, label in spans:
-        if label == "PERSON":
-            cleaned = clean_person(text, s, e)
-            if cleaned is None:
-                continue
-            s, e = cleaned
-        elif label == "LOCATION" and is_url_like(text[s:e]):
-            continue
-        out.append((s, e, label))
-    return out
 
 
 def load(path: str | Path, register: str | None = None) -> list[Example]:

@@ -16,23 +16,9 @@ from services.trainer.base_models import upload_base_model
 from services.trainer.executors import settings_env
 from shared.storage import create_object_store
 from tests.integration.trainer.conftest import STRUCTURE, jsonl, labeled_records, trainer_settings
-from tests.servers import service_process
+from tests.servers import processes_with, service_process
 
 pytest.importorskip("torch")
-
-def training_processes(job_id: str) -> list[int]:
-    """Pids of live training processes of `job_id` (from /proc)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"services.trainer.run_job" in cmdline and job_id.encode() in cmdline:
-                pids.append(int(entry.name))
-    return pids
-
 
 def _events(url: str, job_id: str) -> list[dict]:
     return httpx.get(f"{url}/v1/training-jobs/{job_id}/events", params={"limit": 10000}, timeout=10).json()["data"]
@@ -57,7 +43,7 @@ def test_kill_9_mid_training_then_restart_resumes_from_the_stored_checkpoint(tmp
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
     deadline = time.monotonic() + 20
-    while training_processes(job_id):  # the training process dies with the service
+    while processes_with(b"services.trainer.run_job", job_id.encode()):  # the training process dies with the service
         assert time.monotonic() < deadline, "orphan training process"
         time.sleep(0.1)
     # a fresh node: nothing of the job on local disk, only what is in object storage
