@@ -173,10 +173,11 @@ class PiiAnalyzer:
                  date_time_policy: str = "identifying", name_heuristic: bool = True) -> None:
         if date_time_policy not in DATE_TIME_POLICIES:
             raise ValueError(f"date_time_policy must be one of {DATE_TIME_POLICIES}, got {date_time_policy!r}")
+        # the configuration first: a bad recognizers YAML fails at once, not after loading the model
+        recognizers = build_recognizers(recognizers_config)
         self.nlp_engine = build_nlp_engine(model_path or DEFAULT_MODEL_PATH)
         self.date_time_policy = date_time_policy
         self.name_heuristic = name_heuristic
-        recognizers = build_recognizers(recognizers_config)
         recognizers.append(SpacyRecognizer(supported_language=LANGUAGE, supported_entities=list(NER_LABELS)))
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
         self.analyzer = AnalyzerEngine(nlp_engine=self.nlp_engine, registry=registry,

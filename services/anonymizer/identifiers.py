@@ -88,6 +88,14 @@ def _digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(string.digits) for _ in range(n))
 
 
+def _digit_code(text: str, length: int) -> str | None:
+    """`text` without separators when it is `length` digits, not all the same digit; else None."""
+    value = _strip(text)
+    if len(value) != length or not value.isdigit() or len(set(value)) == 1:
+        return None
+    return value
+
+
 def _mod11_dv(values: list[int] | tuple[int, ...], weights: tuple[int, ...]) -> int:
     """The common "remainder < 2 -> 0, else 11 - remainder" check digit."""
     remainder = sum(v * w for v, w in zip(values, weights)) % 11
@@ -106,10 +114,8 @@ def _cpf_dvs(base: str) -> str:
 
 def is_valid_cpf(text: str) -> bool:
     """CPF: 11 digits, two mod-11 check digits; all-same-digit values are invalid."""
-    value = _strip(text)
-    if len(value) != 11 or not value.isdigit() or len(set(value)) == 1:
-        return False
-    return _cpf_dvs(value[:9]) == value[9:]
+    value = _digit_code(text, 11)
+    return value is not None and _cpf_dvs(value[:9]) == value[9:]
 
 
 def format_cpf(digits: str) -> str:
@@ -189,10 +195,8 @@ def _pis_dv(base: str) -> int:
 
 def is_valid_pis(text: str) -> bool:
     """PIS/PASEP/NIT/NIS: 11 digits, one mod-11 check digit (weights 3,2,9,8,7,6,5,4,3,2)."""
-    value = _strip(text)
-    if len(value) != 11 or not value.isdigit() or len(set(value)) == 1:
-        return False
-    return _pis_dv(value[:10]) == int(value[10])
+    value = _digit_code(text, 11)
+    return value is not None and _pis_dv(value[:10]) == int(value[10])
 
 
 def format_pis(digits: str) -> str:
@@ -280,8 +284,8 @@ def is_valid_titulo_eleitor(text: str) -> bool:
 
     SP (01) and MG (02) turn a remainder of 0 into check digit 1.
     """
-    value = _strip(text)
-    if len(value) != 12 or not value.isdigit() or len(set(value)) == 1:
+    value = _digit_code(text, 12)
+    if value is None:
         return False
     uf = value[8:10]
     if not 1 <= int(uf) <= 28:
@@ -321,10 +325,8 @@ def _cnh_dvs(base: str) -> str | None:
 
 def is_valid_cnh(text: str) -> bool:
     """CNH (registro nacional): 11 digits, 9 + 2 check digits (DETRAN mod-11 with discount)."""
-    value = _strip(text)
-    if len(value) != 11 or not value.isdigit() or len(set(value)) == 1:
-        return False
-    return _cnh_dvs(value[:9]) == value[9:]
+    value = _digit_code(text, 11)
+    return value is not None and _cnh_dvs(value[:9]) == value[9:]
 
 
 def generate_cnh(rng: random.Random, formatted: bool = True) -> str:

@@ -16,29 +16,34 @@ from services.anonymizer.detections import Detection
 from services.anonymizer.protocol import (EncryptOperator, HashOperator, KeepOperator, MaskOperator,
                                           Operator, PlaceholderOperator, PseudonymizeOperator,
                                           RedactOperator)
+from services.anonymizer.recognizers.registry import code_entities
 
-#: Portuguese placeholder names shown to readers (and to the teacher LLM).
+#: Portuguese placeholder names shown to readers (and to the teacher LLM), where the entity type is not
+#: enough: a `BR_` type drops its prefix (`BR_CPF` -> `<CPF_1>`), any other type keeps its name.
 PLACEHOLDER_NAMES: dict[str, str] = {
     "PERSON": "PESSOA", "LOCATION": "LOCAL", "ORGANIZATION": "ORGANIZACAO", "EMAIL_ADDRESS": "EMAIL",
-    "PHONE_NUMBER": "TELEFONE", "IP_ADDRESS": "IP", "URL": "URL", "DATE_TIME": "DATA", "CREDIT_CARD": "CARTAO",
-    "BR_CPF": "CPF", "BR_CNPJ": "CNPJ", "BR_RG": "RG", "BR_CNH": "CNH", "BR_PIS": "PIS",
-    "BR_TITULO_ELEITOR": "TITULO_ELEITOR", "BR_CNS": "CNS", "BR_CEP": "CEP", "BR_PLACA": "PLACA",
-    "BR_PROCESSO_CNJ": "PROCESSO", "BR_MATRICULA": "MATRICULA",
+    "PHONE_NUMBER": "TELEFONE", "IP_ADDRESS": "IP", "DATE_TIME": "DATA", "CREDIT_CARD": "CARTAO",
+    "BR_PROCESSO_CNJ": "PROCESSO",
 }
 PLACEHOLDER_RE = re.compile(r"<([A-Z_]+)_(\d+)>")
 ENCRYPTED_RE = re.compile(r"<ENC:([A-Za-z0-9_\-]+=*)>")
-_IDENTIFIER_TYPES = {"BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
-                     "BR_PLACA", "BR_PROCESSO_CNJ", "BR_MATRICULA", "PHONE_NUMBER", "CREDIT_CARD"}
+#: Types whose values are codes (the recognizer class says so): only their letters and digits count.
+_CODE_TYPES = code_entities()
 
 DEFAULT_OPERATOR = PlaceholderOperator()
 
 
 def normalize_value(entity_type: str, value: str) -> str:
     """The identity of a value: `123.456.789-09` == `12345678909`, `JOÃO SILVA` == `João  Silva`."""
-    if entity_type in _IDENTIFIER_TYPES:
+    if entity_type in _CODE_TYPES:
         return re.sub(r"[^0-9A-Za-z]", "", value).upper()
     folded = unicodedata.normalize("NFKC", value).casefold()
     return " ".join(folded.split())
+
+
+def placeholder_name(entity_type: str) -> str:
+    """The name inside a placeholder: `PESSOA` for PERSON, `CPF` for BR_CPF."""
+    return PLACEHOLDER_NAMES.get(entity_type) or entity_type.removeprefix("BR_")
 
 
 @dataclass
@@ -62,7 +67,7 @@ class RequestState:
         key = (entity_type, normalize_value(entity_type, value))
         token = self._tokens.get(key)
         if token is None:
-            name = PLACEHOLDER_NAMES.get(entity_type, entity_type)
+            name = placeholder_name(entity_type)
             self._counters[name] = self._counters.get(name, 0) + 1
             token = f"<{name}_{self._counters[name]}>"
             self._tokens[key] = token

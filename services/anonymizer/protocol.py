@@ -6,12 +6,11 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
-#: Canonical entity types (DESIGN.md); the analyzer may be configured with a subset.
-EntityType = Literal[
-    "PERSON", "LOCATION", "ORGANIZATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "URL", "DATE_TIME",
-    "CREDIT_CARD", "BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
-    "BR_PLACA", "BR_PROCESSO_CNJ", "BR_MATRICULA",
-]
+from services.anonymizer.recognizers.registry import supported_entities
+
+#: The entity types a request may name: the registry's (NER labels plus every recognizer class's
+#: ENTITY); a deployment's recognizer configuration may enable a subset (then: 422, not enabled).
+EntityType = Literal[supported_entities()]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):
@@ -138,15 +137,8 @@ class AnonymizeResponse(BaseModel):
     mapping_id: str | None = Field(default=None, description="Vault entry for pseudonymized values.")
 
 
-class AnonymizeBatchItem(_Strict):
-    text: str | None = None
-    document: JsonValue = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> "AnonymizeBatchItem":
-        if (self.text is None) == (self.document is None):
-            raise ValueError("give exactly one of 'text' or 'document'")
-        return self
+class AnonymizeBatchItem(_TextOrDocument):
+    """One text or document of a batch."""
 
 
 class AnonymizeBatchRequest(_Strict):

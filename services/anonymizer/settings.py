@@ -18,7 +18,8 @@ class AnonymizerOptions(BaseModel):
     date_time_policy: Literal["identifying", "all"] = "identifying"
     #: Capitalised sequences starting with a known first name are PERSON where NER found nothing.
     name_heuristic: bool = True
-    #: Recognizer YAML; None = services/anonymizer/recognizers.yaml.
+    #: Recognizer YAML: which recognizers to load and what differs from their class defaults (see
+    #: recognizers/registry.py); None = services/anonymizer/recognizers.yaml. Checked at start-up.
     recognizers_config: Path | None = None
     #: Detections scoring below this are ignored unless a request sets its own threshold.
     score_threshold: float = Field(default=0.4, ge=0.0, le=1.0)

@@ -1,6 +1,8 @@
 """Presidio recognizers for Portuguese government documents (one class per module).
 
-`build_recognizers()` (registry.py) instantiates them from `services/anonymizer/recognizers.yaml`.
+Each class holds its own defaults; `build_recognizers()` (registry.py) instantiates the ones that
+`services/anonymizer/recognizers.yaml` lists, with the settings it overrides. `supported_entities()`
+is the list of entity types the anonymizer knows (NER labels plus each class's `ENTITY`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from .phone import PhoneRecognizer
 from .pis import BrPisRecognizer
 from .placa import BrPlacaRecognizer
 from .processo_cnj import BrProcessoCnjRecognizer
-from .registry import DEFAULT_CONFIG_PATH, RECOGNIZER_CLASSES, build_recognizers
+from .registry import (DEFAULT_CONFIG_PATH, RECOGNIZER_CLASSES, RecognizerConfigError, build_recognizers,
+                       code_entities, supported_entities)
 from .rg import BrRgRecognizer
 from .titulo_eleitor import BrTituloEleitorRecognizer
 from .url import UrlRecognizer
@@ -48,5 +51,8 @@ __all__ = [
     "UrlRecognizer",
     "DEFAULT_CONFIG_PATH",
     "RECOGNIZER_CLASSES",
+    "RecognizerConfigError",
     "build_recognizers",
+    "code_entities",
+    "supported_entities",
 ]

@@ -75,22 +75,37 @@ class ContextSettings:
 
 
 class BrPatternRecognizer(PatternRecognizer):
-    """Base class: patterns from `PATTERNS`, validation by `validate_value`, context by label."""
+    """Base class: patterns from `PATTERNS`, validation by `validate_value`, context by label.
 
+    The class constants are the recognizer's defaults, the single source of them: recognizers.yaml
+    only names the recognizers to load and the settings that differ (see registry.py). Each
+    constructor argument left as None takes the constant below.
+    """
+
+    #: The entity type of every hit (also what the API accepts: registry.supported_entities()).
     ENTITY: ClassVar[str]
+    #: Patterns with their scores (per-pattern overrides: the `scores` argument).
     PATTERNS: ClassVar[tuple[PatternSpec, ...]]
+    #: Words before the value that support the match (lower-case, whole words, accents ignored).
     CONTEXT: ClassVar[tuple[str, ...]] = ()
     #: Words that support the match when they follow it (e.g. the RG issuer "SSP/SP").
     SUFFIX_CONTEXT: ClassVar[tuple[str, ...]] = ()
+    SUPPORTED_LANGUAGE: ClassVar[str] = "pt"
+    #: Hits below this are dropped when analyze() gets no explicit score_threshold.
+    SCORE_THRESHOLD: ClassVar[float] = 0.4
+    CONTEXT_SETTINGS: ClassVar[ContextSettings] = ContextSettings()
+    #: Values are codes: only their letters and digits identify them (`123.456.789-09` is
+    #: `12345678909`), which is how operators number and hash them (registry.code_entities()).
+    CODE: ClassVar[bool] = False
     FLAGS: ClassVar[int] = re.DOTALL | re.MULTILINE
 
     def __init__(
         self,
-        supported_language: str = "pt",
+        supported_language: str | None = None,
         context: Iterable[str] | None = None,
         suffix_context: Iterable[str] | None = None,
         scores: Mapping[str, float] | None = None,
-        score_threshold: float = 0.4,
+        score_threshold: float | None = None,
         context_settings: ContextSettings | None = None,
         name: str | None = None,
     ) -> None:
@@ -98,16 +113,16 @@ class BrPatternRecognizer(PatternRecognizer):
         super().__init__(
             supported_entity=self.ENTITY,
             name=name,
-            supported_language=supported_language,
+            supported_language=supported_language or self.SUPPORTED_LANGUAGE,
             patterns=[Pattern(spec.name, spec.regex, spec.score) for spec in specs],
             context=[w.lower() for w in (self.CONTEXT if context is None else context)],
             global_regex_flags=self.FLAGS,
         )
         self.specs = specs
         self._compiled = [(spec, re.compile(spec.regex, self.FLAGS)) for spec in specs]
-        self.score_thresholds = {"default": score_threshold}
-        self.context_settings = context_settings or ContextSettings()
-        self.suffix_context = list(self.SUFFIX_CONTEXT if suffix_context is None else suffix_context)
+        self.score_thresholds = {"default": self.SCORE_THRESHOLD if score_threshold is None else score_threshold}
+        self.context_settings = context_settings or self.CONTEXT_SETTINGS
+        self.suffix_context = [w.lower() for w in (self.SUFFIX_CONTEXT if suffix_context is None else suffix_context)]
         self.context_matcher = ContextMatcher(
             self.context,
             self.suffix_context,

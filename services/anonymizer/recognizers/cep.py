@@ -10,6 +10,7 @@ class BrCepRecognizer(BrPatternRecognizer):
     """CEPs; `12345-678` / `12.345-678` pass on their own, bare 8 digits need a label."""
 
     ENTITY = "BR_CEP"
+    CODE = True
     PATTERNS = (
         PatternSpec("cep_formatted", NUM_START + r"\d{5}-\d{3}" + NUM_END, 0.5),
         PatternSpec("cep_dotted", NUM_START + r"\d{2}\.\d{3}-\d{3}" + NUM_END, 0.5),

@@ -14,6 +14,7 @@ class BrCnhRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "BR_CNH"
+    CODE = True
     PATTERNS = (
         PatternSpec("cnh_bare", NUM_START + r"\d{11}" + NUM_END, 0.4),
         PatternSpec("cnh_partial", NUM_START + r"\d{9}-\d{2}" + NUM_END, 0.4),

@@ -12,6 +12,7 @@ class BrCnpjRecognizer(BrPatternRecognizer):
     """CNPJ numbers, including `12.ABC.345/01DE-35`: letters (upper-case) in the first 12 positions."""
 
     ENTITY = "BR_CNPJ"
+    CODE = True
     PATTERNS = (
         PatternSpec(
             "cnpj_formatted",

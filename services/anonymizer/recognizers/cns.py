@@ -10,6 +10,7 @@ class BrCnsRecognizer(BrPatternRecognizer):
     """CNS numbers; `123 4567 8901 2345` (or dotted) is certain when its check rule passes."""
 
     ENTITY = "BR_CNS"
+    CODE = True
     PATTERNS = (
         PatternSpec(
             "cns_formatted",

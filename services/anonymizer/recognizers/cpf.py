@@ -14,6 +14,7 @@ class BrCpfRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "BR_CPF"
+    CODE = True
     PATTERNS = (
         PatternSpec("cpf_formatted", LOOSE_START + r"\d{3}\.\d{3}\.\d{3}-\d{2}" + LOOSE_END, 0.7, certain=True),
         PatternSpec(

@@ -20,6 +20,7 @@ class CreditCardRecognizer(BrPatternRecognizer):
     """Card numbers; grouped 4-4-4-4 (or 4-6-5 for Amex) and valid is certain, bare needs a label."""
 
     ENTITY = "CREDIT_CARD"
+    CODE = True
     PATTERNS = (
         PatternSpec(
             "card_grouped",

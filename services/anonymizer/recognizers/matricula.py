@@ -13,12 +13,13 @@ class BrMatriculaRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "BR_MATRICULA"
+    CODE = True
     PATTERNS = (
         PatternSpec("matricula_dotted", NUM_START + r"\d{1,3}(?:\.\d{3}){1,2}-?[\dXx]?" + NUM_END, 0.3),
         PatternSpec("matricula_dv", NUM_START + r"\d{3,10}-[\dXx]" + NUM_END, 0.3),
         PatternSpec("matricula_bare", NUM_START + r"\d{4,10}" + NUM_END, 0.3),
     )
     CONTEXT = (
-        "matrícula", "matricula", "matr", "matr.", "mat", "mat.", "siape", "matrícula siape", "matrícula funcional",
+        "matrícula", "matr.", "mat.", "siape", "matrícula siape", "matrícula funcional",
         "registro funcional", "cadastro funcional", "identificação funcional", "id funcional", "masp",
     )

@@ -19,6 +19,7 @@ class PhoneRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "PHONE_NUMBER"
+    CODE = True
     PATTERNS = (
         PatternSpec(
             "phone_international",

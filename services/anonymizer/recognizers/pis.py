@@ -14,6 +14,7 @@ class BrPisRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "BR_PIS"
+    CODE = True
     PATTERNS = (
         PatternSpec("pis_formatted", LOOSE_START + r"\d{3}\.\d{5}\.\d{2}-\d" + LOOSE_END, 0.7, certain=True),
         PatternSpec("pis_partial", NUM_START + r"\d{10}-\d" + NUM_END, 0.3),

@@ -23,6 +23,7 @@ class BrPlacaRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "BR_PLACA"
+    CODE = True
     PATTERNS = (
         PatternSpec("placa_mercosul", _START + r"[A-Z]{3}-?\d[A-Z]\d{2}" + _END, 0.6),
         PatternSpec("placa_hyphen", _START + r"[A-Z]{3}-\d{4}" + _END, 0.5),

@@ -14,6 +14,7 @@ class BrProcessoCnjRecognizer(BrPatternRecognizer):
     """Case numbers `NNNNNNN-DD.AAAA.J.TR.OOOO`, checked with ISO 7064 mod 97-10."""
 
     ENTITY = "BR_PROCESSO_CNJ"
+    CODE = True
     PATTERNS = (
         PatternSpec("cnj_formatted", LOOSE_START + r"\d{7}" + _TAIL + _END, 0.7, certain=True),
         PatternSpec("cnj_short_sequence", LOOSE_START + r"\d{1,6}" + _TAIL + _END, 0.9),

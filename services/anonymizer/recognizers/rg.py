@@ -20,6 +20,7 @@ class BrRgRecognizer(BrPatternRecognizer):
     """
 
     ENTITY = "BR_RG"
+    CODE = True
     PATTERNS = (
         PatternSpec("rg_sp_layout", NUM_START + r"\d{1,2}\.\d{3}\.\d{3}-[\dXx]" + NUM_END, 0.6, certain=True),
         PatternSpec("rg_mg", r"(?<![0-9A-Za-z])MG?(?:-|\x20)?\d{1,2}\.\d{3}\.\d{3}" + NUM_END, 0.7),

@@ -10,6 +10,7 @@ class BrTituloEleitorRecognizer(BrPatternRecognizer):
     """Títulos de eleitor; `1234 5678 9012` (or dotted) is certain when the UF code and DVs pass."""
 
     ENTITY = "BR_TITULO_ELEITOR"
+    CODE = True
     PATTERNS = (
         PatternSpec(
             "titulo_formatted",

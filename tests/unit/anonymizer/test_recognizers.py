@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import socket
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,19 +12,10 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResu
 
 from services.anonymizer import identifiers as ids
 from services.anonymizer.nlp import build_nlp_engine
-from services.anonymizer.recognizers import (
-    DEFAULT_CONFIG_PATH,
-    BrCpfRecognizer,
-    BrPisRecognizer,
-    build_recognizers,
-)
+from services.anonymizer.recognizers import BrCpfRecognizer, BrPisRecognizer, build_recognizers, supported_entities
 
-ENTITIES = {
-    "BR_CPF", "BR_CNPJ", "BR_RG", "BR_CNH", "BR_PIS", "BR_TITULO_ELEITOR", "BR_CNS", "BR_CEP",
-    "BR_PLACA", "BR_PROCESSO_CNJ", "PHONE_NUMBER", "EMAIL_ADDRESS", "IP_ADDRESS", "URL",
-    "CREDIT_CARD", "DATE_TIME", "BR_MATRICULA",
-}
-BR_TYPES = {e for e in ENTITIES if e.startswith("BR_")}
+# (the configuration and the registry: test_recognizers_registry.py)
+BR_TYPES = {e for e in supported_entities() if e.startswith("BR_")}
 
 
 @pytest.fixture(scope="module")
@@ -56,78 +46,6 @@ def found(analyzer: AnalyzerEngine, text: str, **kwargs) -> list[tuple[str, str]
 
 def types_of(analyzer: AnalyzerEngine, text: str) -> set[str]:
     return {entity for entity, _ in found(analyzer, text)}
-
-
-# --- configuration ---------------------------------------------------------------------------------
-
-
-#: Layout-driven recognizers that complement NER: the street type, heading or form label is their context.
-LAYOUT_RECOGNIZERS = {"StreetRecognizer", "DistrictRecognizer", "DateLineCityRecognizer", "LabeledPersonRecognizer",
-                      "CompanyRecognizer"}
-
-
-def test_shipped_configuration_covers_every_entity():
-    recognizers = build_recognizers()
-    assert {e for r in recognizers for e in r.supported_entities} == ENTITIES | {"PERSON", "LOCATION", "ORGANIZATION"}
-    for recognizer in recognizers:
-        assert recognizer.supported_language == "pt"
-        if type(recognizer).__name__ in LAYOUT_RECOGNIZERS:
-            continue
-        assert recognizer.context and all(w == w.lower() for w in recognizer.context)
-        assert recognizer.score_thresholds == {"default": 0.4}
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "recognizers.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "message"),
-    [
-        ("recognizers: [class: BrCpfRecognizer", "not valid YAML"),
-        ("recognizers:\n  - class: NoSuchRecognizer\n", "unknown recognizer class 'NoSuchRecognizer'"),
-        ("recognizers:\n  - class: BrCpfRecognizer\n    colour: blue\n", "unknown key"),
-        ("recognizers:\n  - class: BrCpfRecognizer\n    scores: {nope: 0.5}\n", "unknown pattern name"),
-        ("recognizers:\n  - class: BrCpfRecognizer\n    scores: {cpf_bare: 7}\n", "must be in (0, 1]"),
-        ("recognizers:\n  - class: BrCpfRecognizer\n    enabled: maybe\n", "'enabled' must be"),
-        ("recognizers:\n  - class: BrCpfRecognizer\n    context: cpf\n", "list of non-empty strings"),
-        ("recognizers: []\n", "non-empty list"),
-        ("- just a list\n", "expected a mapping"),
-        ("defaults: {context: {boost: 2}}\nrecognizers:\n  - class: BrCpfRecognizer\n", "between 0 and 1"),
-    ],
-)
-def test_bad_configuration_is_a_clear_value_error(tmp_path, yaml_text, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        build_recognizers(write(tmp_path, yaml_text))
-
-
-def test_missing_configuration_file(tmp_path):
-    with pytest.raises(ValueError, match="cannot read"):
-        build_recognizers(tmp_path / "absent.yaml")
-
-
-def test_configuration_overrides(tmp_path):
-    path = write(
-        tmp_path,
-        "defaults: {score_threshold: 0.5}\n"
-        "recognizers:\n"
-        "  - class: BrCpfRecognizer\n"
-        "    context: [Contribuinte]\n"
-        "    scores: {cpf_bare: 0.2}\n"
-        "  - class: BrPisRecognizer\n"
-        "    enabled: false\n",
-    )
-    [cpf] = build_recognizers(path)
-    assert isinstance(cpf, BrCpfRecognizer)
-    assert cpf.context == ["contribuinte"]
-    assert {p.name: p.score for p in cpf.patterns}["cpf_bare"] == 0.2
-    assert cpf.score_thresholds == {"default": 0.5}
-
-
-def test_default_config_path_is_the_shipped_yaml():
-    assert DEFAULT_CONFIG_PATH == Path(__file__).resolve().parents[3] / "services/anonymizer/recognizers.yaml"
 
 
 # --- formatted values are found without any label ----------------------------------------------------
