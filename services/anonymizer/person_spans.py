@@ -14,17 +14,14 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from spacy.lang.pt.stop_words import STOP_WORDS
 
 from services.anonymizer.gazetteer import is_place
 from services.anonymizer.ner import lexicon
-from services.anonymizer.ner.conventions import GLUED_TITLE, TITLE_WORDS
+from services.anonymizer.ner.conventions import GLUED_TITLE, PARTICLES, TITLE_WORDS, fold
 
 _WORD = re.compile(r"[^\W\d_](?:[\w'’.-]*[^\W_])?\.?|\S", re.UNICODE)
-_PARTICLES = frozenset({"da", "de", "do", "das", "dos", "e", "d'", "di", "del", "van", "von", "der", "du", "y",
-                        "della", "dello", "la", "le"})
 _LOCATIVE = frozenset({"de", "em", "para", "a", "até", "no", "na", "do", "da", "pra", "ao", "à", "desde", "rumo"})
 #: Capitalised words that begin sentences or headings but are not names.
 _NOT_NAME_CAPS = frozenset("""
@@ -38,11 +35,6 @@ apelação apelacao código codigo verificação verificacao admissibilidade
 cpf rg cnpj cnh pis pasep nit cns cep sus oab crm crea siape matrícula matricula mat tel telefone email e-mail
 sala sessões sessão plenário considerando art artigo parágrafo inciso lei decreto projeto emenda
 """.split()) | frozenset(w for w in STOP_WORDS)
-
-
-def fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _TITLES = frozenset(fold(w.rstrip(".")) for w in TITLE_WORDS) | frozenset(fold(w.rstrip(".")) for w in lexicon.TITLES)
@@ -88,7 +80,7 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
 def extend_person(text: str, start: int, end: int) -> tuple[int, int]:
     """Grow a PERSON span over capitalised name words right next to it that NER left out
     ("Elói [Tarcísio Carneiro da Rocha]"), but not over titles, function words, places or organizations."""
-    caps = all(w.isupper() for w in text[start:end].split() if fold(w) not in _PARTICLES)
+    caps = all(w.isupper() for w in text[start:end].split() if fold(w) not in PARTICLES)
 
     def ok(word: str) -> bool:
         bare = fold(word.rstrip("."))
@@ -112,104 +104,142 @@ def extend_person(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+#: Party spellings written glued to a state ("PHS-MG", "PT do B/SP").
+_PARTY_SPELLINGS = PARTIES | {"PHS", "PRP", "PSDC", "PTN", "PT do B"}
+_PARTY_UF = re.compile(r"^([A-Za-z]+)[-/]([A-Z]{2})[,;:]?$")
+
+Token = tuple[int, int, str]
+
+
+def _party_with_state(s: int, w: str) -> list[tuple[str, int, int]] | None:
+    """The party (ORGANIZATION) and state (LOCATION) spans of a "PHS-MG" token; None for other tokens."""
+    party_uf = _PARTY_UF.match(w)
+    if not party_uf or party_uf.group(1) not in _PARTY_SPELLINGS:
+        return None
+    marks = [("ORGANIZATION", s, s + party_uf.end(1))]
+    if party_uf.group(2) in _UF_CODES:
+        marks.append(("LOCATION", s + party_uf.start(2), s + party_uf.end(2)))
+    return marks
+
+
+def _is_name_word(w: str, bare: str, current: list[Token]) -> bool:
+    """Whether a word continues (or starts) a name: capitalised; titles / function words only at the start
+    of a run are dropped (inside a run "Santos" stays)."""
+    if not _is_cap(w):
+        return False
+    is_name = not ((bare in _TITLES or bare in _NOT_NAME) and not current) or (w.isupper() and len(w) > 1
+                                                                              and bare not in _TITLES
+                                                                              and bare not in _NOT_NAME)
+    return is_name and not (current and bare in _NOT_NAME and bare not in PARTICLES)
+
+
+def _case_changes(current: list[Token], w: str) -> bool:
+    """Whether the case changes after the name's words, which ends it ("NÍDIA CORRÊA LIMA Acórdão",
+    "Laudívio Carvalho JUSTIFICAÇÃO")."""
+    full_words = [t[2] for t in current if fold(t[2]) not in PARTICLES and sum(c.isalpha() for c in t[2]) > 1]
+    if not full_words or sum(c.isalpha() for c in w) <= 1:
+        return False
+    return all(t.isupper() for t in full_words) != w.isupper()
+
+
+def _joins_names(current: list[Token], bare: str, nxt: str) -> bool:
+    """A particle inside a name ("Maria da Silva"); not "e" between two people ("Mónica e D.Teresa",
+    "Ana e Maria": two given names) nor a particle before an organization ("Garcia do Instituto")."""
+    if not (current and bare in PARTICLES and _is_cap(nxt)):
+        return False
+    two_people = bare == "e" and (bool(GLUED_TITLE.match(nxt)) or len(current) == 1
+                                  or fold(nxt.rstrip(".,;:")) in _FIRST_NAMES)
+    return not two_people and fold(nxt.rstrip(".,;:")) not in _ORG_HEADS
+
+
+class _NameRuns:
+    """The runs of name words of one PERSON span, the party / state spans met on the way, and the last
+    word seen outside a name (`prev_word`: what introduces a run with no word before it in the text)."""
+
+    def __init__(self, prev_word: str) -> None:
+        self.runs: list[list[Token]] = []
+        self.extra: list[tuple[str, int, int]] = []
+        self.current: list[Token] = []
+        self.prev_word = prev_word
+
+    def cut(self) -> None:
+        """End the current run where it is."""
+        if self.current:
+            self.runs.append(self.current)
+            self.current = []
+
+    def close(self) -> None:
+        """End the current run without its trailing particles."""
+        while self.current and fold(self.current[-1][2]) in PARTICLES:
+            self.current.pop()
+        self.cut()
+
+    def party_or_state(self, s: int, w: str, bare: str) -> bool:
+        """A party or state after a name ("FULANO PHS-MG", "FULANO DEM - SP"): recorded, the run ended."""
+        marks = _party_with_state(s, w)
+        if marks is not None:
+            self.cut()
+            self.extra.extend(marks)
+            return True
+        if w in PARTIES or w.rstrip(",;:") in _UF_CODES:
+            self.cut()
+            self.extra.append(("ORGANIZATION" if w in PARTIES else "LOCATION", s, s + len(w.rstrip(",;:"))))
+            self.prev_word = bare
+            return True
+        return False
+
+    def add(self, token: Token, nxt: str) -> None:
+        s, e, w = token
+        glued = GLUED_TITLE.match(w)
+        if glued and glued.end() < len(w):  # "D.Teresa", "Sr.António"
+            s, w = s + glued.end(), w[glued.end():]
+        bare = fold(w.rstrip("."))
+        if self.party_or_state(s, w, bare):
+            return
+        if _is_name_word(w, bare, self.current):
+            if _case_changes(self.current, w):
+                self.cut()
+                self.prev_word = bare
+                return
+            self.current.append((s, e, w))
+            if w.endswith((",", ";", ":")):
+                self.cut()
+            return
+        if _joins_names(self.current, bare, nxt):
+            self.current.append((s, e, w))
+            return
+        self.close()
+        self.prev_word = bare
+
+
+def _typed_run(text: str, run: list[Token], prev_word: str) -> tuple[str, int, int] | None:
+    """A run as LOCATION (a known place, or a place after a locative preposition), ORGANIZATION (it starts
+    with an organization word) or PERSON (grown over adjacent name words); None for a lone initial ("N.")."""
+    if not any(sum(c.isalpha() for c in w) >= 2 for _, _, w in run):
+        return None
+    rs, re_ = run[0][0], run[-1][1]
+    before = text[max(0, rs - 20):rs].split()
+    before_word = fold(before[-1]) if before else prev_word
+    value = fold(text[rs:re_].strip(".,;:"))
+    if is_place(text[rs:re_]) or (before_word in _LOCATIVE and value in _PLACES):
+        return ("LOCATION", rs, re_)
+    if fold(run[0][2]) in _ORG_HEADS:
+        return ("ORGANIZATION", rs, re_)
+    return ("PERSON", *extend_person(text, rs, re_))
+
+
 def split_person(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """[(type, start, end)] for one NER PERSON span (see module docstring); [] when nothing is a name."""
     toks = _tokens(text, start, end)
     if not any(_is_cap(w) for _, _, w in toks):
         return [("PERSON", start, end)]  # lower-case text: trust the model
-    runs: list[list[tuple[int, int, str]]] = []
-    extra: list[tuple[str, int, int]] = []
-    preceding: list[str] = []  # the word before each run
-    current: list[tuple[int, int, str]] = []
-    prev_word = fold(text[max(0, start - 30):start].split()[-1]) if text[max(0, start - 30):start].split() else ""
-    for i, (s, e, w) in enumerate(toks):
-        glued = GLUED_TITLE.match(w)
-        if glued and glued.end() < len(w):  # "D.Teresa", "Sr.António"
-            s, w = s + glued.end(), w[glued.end():]
-        bare = fold(w.rstrip("."))
-        nxt = toks[i + 1][2] if i + 1 < len(toks) else ""
-        party_uf = re.match(r"^([A-Za-z]+)[-/]([A-Z]{2})[,;:]?$", w)
-        if party_uf and party_uf.group(1) in PARTIES | {"PHS", "PRP", "PSDC", "PTN", "PT do B"}:  # "PHS-MG"
-            if current:
-                runs.append(current)
-                current = []
-            extra.append(("ORGANIZATION", s, s + party_uf.end(1)))
-            if party_uf.group(2) in _UF_CODES:
-                extra.append(("LOCATION", s + party_uf.start(2), s + party_uf.end(2)))
-            continue
-        if w in PARTIES or w.rstrip(",;:") in _UF_CODES:  # "FULANO DEM - SP": party and state
-            if current:
-                runs.append(current)
-                current = []
-            extra.append(("ORGANIZATION" if w in PARTIES else "LOCATION", s, s + len(w.rstrip(",;:"))))
-            prev_word = bare
-            continue
-        if _is_cap(w) and w.isalpha() is False and not any(c.isalpha() for c in w):
-            is_name = False
-        elif _is_cap(w):
-            # titles / function words only at the start of a run; inside a run "Santos" stays
-            is_name = not ((bare in _TITLES or bare in _NOT_NAME) and not current) or (w.isupper() and len(w) > 1
-                                                                                      and bare not in _TITLES
-                                                                                      and bare not in _NOT_NAME)
-            if current and bare in _NOT_NAME and bare not in _PARTICLES:
-                is_name = False
-        else:
-            is_name = False
-        full_words = [t[2] for t in current if fold(t[2]) not in _PARTICLES and sum(c.isalpha() for c in t[2]) > 1]
-        if is_name and full_words and sum(c.isalpha() for c in w) > 1:
-            caps_run = all(t.isupper() for t in full_words)
-            if caps_run != w.isupper():
-                # "NÍDIA CORRÊA LIMA Acórdão", "Laudívio Carvalho JUSTIFICAÇÃO": the case changes, the name ends
-                runs.append(current)
-                current = []
-                is_name = False
-                preceding.append(bare)
-                prev_word = bare
-                continue
-        if is_name:
-            current.append((s, e, w))
-            if w.endswith((",", ";", ":")):
-                runs.append(current)
-                current = []
-            continue
-        if current and bare in _PARTICLES and _is_cap(nxt):
-            # "Mónica e D.Teresa", "Ana e Maria": "e" between two given names joins two people
-            nxt_glued = GLUED_TITLE.match(nxt)
-            two_people = bare == "e" and (bool(nxt_glued) or len(current) == 1
-                                          or fold(nxt.rstrip(".,;:")) in _FIRST_NAMES)
-            if not two_people and fold(nxt.rstrip(".,;:")) not in _ORG_HEADS:
-                current.append((s, e, w))
-                continue
-        if current:
-            while current and fold(current[-1][2]) in _PARTICLES:
-                current.pop()
-            if current:
-                runs.append(current)
-            current = []
-        preceding.append(bare)
-        prev_word = bare
-        if not runs and not current:
-            continue
-    if current:
-        while current and fold(current[-1][2]) in _PARTICLES:
-            current.pop()
-        if current:
-            runs.append(current)
-    out: list[tuple[str, int, int]] = []
-    for run in runs:
-        if not any(sum(c.isalpha() for c in w) >= 2 for _, _, w in run):
-            continue  # a lone initial ("N.") is not a name
-        rs, re_ = run[0][0], run[-1][1]
-        before = text[max(0, rs - 20):rs].split()
-        before_word = fold(before[-1]) if before else prev_word
-        value = fold(text[rs:re_].strip(".,;:"))
-        if is_place(text[rs:re_]) or (before_word in _LOCATIVE and value in _PLACES):
-            out.append(("LOCATION", rs, re_))
-        elif fold(run[0][2]) in _ORG_HEADS:
-            out.append(("ORGANIZATION", rs, re_))
-        else:
-            out.append(("PERSON", *extend_person(text, rs, re_)))
-    return sorted(out + extra, key=lambda x: x[1])
+    before = text[max(0, start - 30):start].split()
+    names = _NameRuns(fold(before[-1]) if before else "")
+    for i, token in enumerate(toks):
+        names.add(token, toks[i + 1][2] if i + 1 < len(toks) else "")
+    names.close()
+    out = [typed for run in names.runs if (typed := _typed_run(text, run, names.prev_word)) is not None]
+    return sorted(out + names.extra, key=lambda x: x[1])
 
 
 _CAP_WORD = r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’]+|[A-ZÀ-ÖØ-Þ]{2,})"
@@ -233,7 +263,7 @@ def name_candidates(text: str) -> list[tuple[int, int]]:
         if i >= len(words):
             continue
         words = words[i:]
-        while len(words) > 1 and (fold(words[-1][2]) in _NOT_NAME or fold(words[-1][2]) in _PARTICLES):
+        while len(words) > 1 and (fold(words[-1][2]) in _NOT_NAME or fold(words[-1][2]) in PARTICLES):
             words.pop()
         groups, cur = [], []
         for j, w in enumerate(words):

@@ -17,6 +17,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: The corpora's categories that are personal-data entities here (LeNER-Br, UlyssesNER-Br, HAREM); every
+#: other category (TEMPO, LEGISLACAO, VALOR, ...) is not an entity for the anonymizer.
+LABEL_MAP = {"PESSOA": "PERSON", "LOCAL": "LOCATION", "ORGANIZACAO": "ORGANIZATION"}
+
 #: Titles / roles / forms of address that precede a name (compared accent- and case-insensitively).
 TITLE_WORDS = frozenset("""
 sr sr. sra sra. srta srta. srs srs. sras senhor senhora senhorita senhores senhoras
@@ -47,8 +51,9 @@ servidores federais estaduais municipais povos celtas romanos suevos visigodos m
 muçulmanos portugueses espanhóis franceses ingleses alemães índios indígenas bcs pms
 """.split())
 
-_PARTICLES = frozenset({"de", "da", "do", "das", "dos", "e", "di", "del", "della", "van", "von", "der", "du",
-                        "la", "le", "y", "d'", "dello"})
+#: Particles between the words of a name ("Maria da Silva", "Ludwig van Beethoven"), compared folded.
+PARTICLES = frozenset({"de", "da", "do", "das", "dos", "e", "di", "del", "della", "van", "von", "der", "du",
+                       "la", "le", "y", "d'", "dello"})
 _TOKEN = re.compile(r"\S+")
 #: Sentence-initial articles / determiners ("Os servidores federais").
 _ARTICLES = frozenset({"o", "a", "os", "as", "um", "uma", "uns", "umas", "nossos", "nossas", "nosso", "nossa",
@@ -56,13 +61,14 @@ _ARTICLES = frozenset({"o", "a", "os", "as", "um", "uma", "uns", "umas", "nossos
                        "essas", "aquele", "aquela", "todos", "todas", "cada"})
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
+    """Case- and accent-insensitive form of a word ("Conceição" -> "conceicao")."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-_TITLE_FOLDED = frozenset(_fold(w) for w in TITLE_WORDS)
-_ROLE_FOLDED = frozenset(_fold(w) for w in ROLE_WORDS)
+_TITLE_FOLDED = frozenset(fold(w) for w in TITLE_WORDS)
+_ROLE_FOLDED = frozenset(fold(w) for w in ROLE_WORDS)
 #: "D.Teresa", "Sr.António", "Dr.Paulo": a title glued to the name by its full stop.
 GLUED_TITLE = re.compile(r"^(?:sr|sra|srta|dr|dra|d|dª|prof|profa|exmo|exma|dep|sen|eng|min)\.(?=[^\W\d_])",
                          re.IGNORECASE)
@@ -84,27 +90,27 @@ def clean_person(text: str, start: int, end: int) -> tuple[int, int] | None:
         if glued and glued.end() < len(w):
             tokens[0] = (s + glued.end(), e, w[glued.end():])
             continue
-        bare = _fold(w.strip(".,;:"))
-        if bare in _TITLE_FOLDED or _fold(w) in _TITLE_FOLDED:
+        bare = fold(w.strip(".,;:"))
+        if bare in _TITLE_FOLDED or fold(w) in _TITLE_FOLDED:
             stripped_title = True
             tokens.pop(0)
             continue
-        if stripped_title and _fold(w) in _PARTICLES:
+        if stripped_title and fold(w) in PARTICLES:
             return None  # "Presidente da Direcção", "Ministro da Saúde": a role, not a name
-        if w in {".", ",", "-", "–", "(", ")"} or not _is_capitalised(w) or (bare in _ARTICLES | _PARTICLES and "." not in w):
+        if w in {".", ",", "-", "–", "(", ")"} or not _is_capitalised(w) or (bare in _ARTICLES | PARTICLES and "." not in w):
             tokens.pop(0)
             continue
         break
     # drop trailing punctuation / lower-case words
     while tokens and (not any(c.isalnum() for c in tokens[-1][2])
-                      or (not _is_capitalised(tokens[-1][2]) and _fold(tokens[-1][2]) not in _PARTICLES)):
+                      or (not _is_capitalised(tokens[-1][2]) and fold(tokens[-1][2]) not in PARTICLES)):
         tokens.pop()
-    while tokens and _fold(tokens[-1][2]) in _PARTICLES:
+    while tokens and fold(tokens[-1][2]) in PARTICLES:
         tokens.pop()
     if not tokens:
         return None
-    words = [_fold(w.strip(".,;:")) for _, _, w in tokens]
-    if all(w in _ROLE_FOLDED or w in _PARTICLES for w in words):
+    words = [fold(w.strip(".,;:")) for _, _, w in tokens]
+    if all(w in _ROLE_FOLDED or w in PARTICLES for w in words):
         return None
     return tokens[0][0], tokens[-1][1]
 

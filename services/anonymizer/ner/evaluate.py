@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections import Counter
 from pathlib import Path
 
 import spacy
 from spacy.tokens import Doc
 
-from . import harem, lener, synthetic, ulysses
+from . import harem, lener, scoring, synthetic, ulysses
 
 LABELS = ("PERSON", "LOCATION", "ORGANIZATION")
 DEFAULT_MODEL = Path(__file__).parent.parent / "models" / "pt_ner"
@@ -35,27 +34,27 @@ DEFAULT_MODEL = Path(__file__).parent.parent / "models" / "pt_ner"
 Spans = set[tuple[int, int, str]]
 
 
+def _spans(group: Spans) -> list[scoring.Span]:
+    return [scoring.Span(label, s, e) for s, e, label in group]
+
+
+def _figures(counts: scoring.TypeCounts) -> dict:
+    p, r = counts.precision or 0.0, counts.recall or 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "support": counts.n_gold}
+
+
 def score(gold: list[Spans], pred: list[Spans]) -> dict:
-    tp: Counter = Counter()
-    fp: Counter = Counter()
-    fn: Counter = Counter()
+    """Exact span match (scoring.match_counts) per label and over every label ("ALL"); 0.0 where undefined."""
+    labels = sorted(set(LABELS).union(*({label for _, _, label in spans} for spans in (*gold, *pred))))
+    totals = {label: scoring.TypeCounts() for label in labels}
     for g, p in zip(gold, pred):
-        for s in p:
-            (tp if s in g else fp)[s[2]] += 1
-        for s in g:
-            if s not in p:
-                fn[s[2]] += 1
-    out = {}
-    for label in LABELS + ("ALL",):
-        if label == "ALL":
-            t, f_p, f_n = sum(tp.values()), sum(fp.values()), sum(fn.values())
-        else:
-            t, f_p, f_n = tp[label], fp[label], fn[label]
-        p = t / (t + f_p) if t + f_p else 0.0
-        r = t / (t + f_n) if t + f_n else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        out[label] = {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "support": t + f_n}
-    return out
+        for label, counts in scoring.match_counts(_spans(g), _spans(p), labels).items():
+            totals[label].add(counts)
+    everything = scoring.TypeCounts()
+    for counts in totals.values():
+        everything.add(counts)
+    return {label: _figures(everything if label == "ALL" else totals[label]) for label in LABELS + ("ALL",)}
 
 
 def _char_spans(doc: Doc) -> Spans:

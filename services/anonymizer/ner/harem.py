@@ -5,7 +5,7 @@ Files: `FirstHAREM-selective-train.json` and `FirstHAREM-selective-dev.json` in
 label, start_offset, end_offset}]}, labels PESSOA, ORGANIZACAO, LOCAL, TEMPO, VALOR. Read at train/eval
 time only, never copied into the repository. The dev file is used for evaluation only.
 
-Mapping (SOURCE.txt): PESSOA -> PERSON, LOCAL -> LOCATION, ORGANIZACAO -> ORGANIZATION; TEMPO and VALOR
+Mapping (SOURCE.txt, conventions.LABEL_MAP): PESSOA -> PERSON, LOCAL -> LOCATION, ORGANIZACAO -> ORGANIZATION; TEMPO and VALOR
 -> O. Conventions (conventions.py): titles and forms of address are not part of PERSON ("Senhora
 Presidente" -> O, "professor Romero" -> "Romero", "D. Teresa" -> "Teresa"); URL-like LOCAL spans -> O.
 
@@ -19,10 +19,9 @@ import json
 import re
 from pathlib import Path
 
-from .conventions import normalize_spans
+from .conventions import LABEL_MAP, normalize_spans
 from .synthetic import Example
 
-LABEL_MAP = {"PESSOA": "PERSON", "LOCAL": "LOCATION", "ORGANIZACAO": "ORGANIZATION"}
 _SENT_END = re.compile(r"[.!?]\s+(?=[\"'«“(]?[A-ZÀ-Ý0-9])")
 
 

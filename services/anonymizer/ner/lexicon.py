@@ -115,9 +115,6 @@ SURNAMES = _split(
     """
 )
 
-#: Particles that may appear between surnames.
-PARTICLES = ("da", "de", "do", "dos", "das", "e")
-
 #: Generational suffixes that are part of the name.
 NAME_SUFFIXES = ("Filho", "Júnior", "Junior", "Neto", "Sobrinho", "Segundo")
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import lexicon as lx
 
@@ -753,34 +755,49 @@ def _strip_accents(text: str) -> str:
     return "".join(out)
 
 
-def render(template: str, filler: Filler) -> Example:
-    register, _, body = template.partition("|")
+def render_slots(template: str, slots: re.Pattern[str],
+                 fill: Callable[[re.Match[str]], tuple[str, Any, int]]) -> tuple[str, list[tuple[int, int, Any]]]:
+    """`template` with each match of `slots` replaced by its value, and the spans (start, end, tag) of the
+    values that carry a tag. `fill(match)` -> (value, tag or None, skip): `skip` characters of the template
+    right after the slot are dropped. (Also the renderer of bench/govdocs.py.)"""
     pieces: list[str] = []
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, Any]] = []
     pos = 0
     length = 0
-    for m in _SLOT_RE.finditer(body):
-        lit = body[pos:m.start()]
-        pieces.append(lit)
-        length += len(lit)
+    for m in slots.finditer(template):
+        literal = template[pos:m.start()]
+        pieces.append(literal)
+        length += len(literal)
+        value, tag, skip = fill(m)
+        if tag is not None:
+            spans.append((length, length + len(value), tag))
+        pieces.append(value)
+        length += len(value)
+        pos = m.end() + skip
+    pieces.append(template[pos:])
+    return "".join(pieces), spans
+
+
+def render(template: str, filler: Filler) -> Example:
+    register, _, body = template.partition("|")
+
+    def fill(m: re.Match[str]) -> tuple[str, str | None, int]:
         name = m.group(1)
+        label = None
         if name in ENTITY_SLOTS:
             label, fn = ENTITY_SLOTS[name]
             value = fn(filler)
             if value.endswith("S/A") and body[m.end():m.end() + 1] == ".":
                 value = value[:-3] + "S.A."  # the tokenizer keeps "S/A." as one token
-            spans.append((length, length + len(value), label))
         elif name in PLAIN_SLOTS:
             value = PLAIN_SLOTS[name](filler)
         else:
             raise KeyError(f"unknown slot {name!r} in template {template!r}")
-        pieces.append(value)
-        length += len(value)
-        pos = m.end()
-        if value.endswith(".") and body[pos:pos + 1] == ".":
-            pos += 1  # "Ltda." at the end of a sentence: no double period
-    pieces.append(body[pos:])
-    return Example("".join(pieces), spans, register)
+        # "Ltda." at the end of a sentence: no double period
+        return value, label, 1 if value.endswith(".") and body[m.end():m.end() + 1] == "." else 0
+
+    text, spans = render_slots(body, _SLOT_RE, fill)
+    return Example(text, spans, register)
 
 
 def _case_variant(ex: Example, rng: random.Random, extended: bool = True) -> Example:

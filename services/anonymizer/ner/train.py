@@ -102,7 +102,7 @@ def build_corpora(data_dir: Path, work: Path, n_synth: int, n_synth_dev: int, he
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=Path("../shared/data"),
                     help="folder with lener-br/, ulysses-ner-br/ and harem/ (see their SOURCE.txt)")
@@ -119,15 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--max-steps", type=int, default=None)
     ap.add_argument("--eval-frequency", type=int, default=None)
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="pt_ner_train_"))
-    work.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
-    stats = build_corpora(args.data_dir, work, args.n_synthetic, args.n_synthetic_dev, args.heldout_frac,
-                          args.seed, lener_dir=args.lener_dir, harem_repeat=args.harem_repeat)
-    print(json.dumps(stats), flush=True)
 
+def run_spacy_train(args: argparse.Namespace, work: Path) -> None:
+    """spaCy's training loop on the DocBins in `work` (checkpoints in work/output)."""
     from spacy.cli.train import train as spacy_train
 
     overrides = {
@@ -140,13 +136,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.eval_frequency is not None:
         overrides["training.eval_frequency"] = args.eval_frequency
     spacy_train(args.config, work / "output", use_gpu=-1, overrides=overrides)
-    train_seconds = time.time() - t0
 
-    nlp = spacy.load(work / "output" / "model-best")
-    labels = sorted(nlp.get_pipe("ner").labels)
-    assert labels == ["LOCATION", "ORGANIZATION", "PERSON"], labels
-    performance = dict(nlp.meta.get("performance", {}))
-    nlp.meta.update({
+
+def model_meta(args: argparse.Namespace, stats: dict, train_seconds: float, performance: dict) -> dict:
+    """What the shipped model says about itself: version, licence, sources, training figures."""
+    return {
         "name": "llm4gov_ner",
         "version": MODEL_VERSION,
         "description": (
@@ -172,7 +166,27 @@ def main(argv: list[str] | None = None) -> None:
         "training": {**stats, "train_seconds": round(train_seconds), "seed": args.seed,
                      "config": Path(args.config).name},
         "performance": performance,
-    })
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="pt_ner_train_"))
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    stats = build_corpora(args.data_dir, work, args.n_synthetic, args.n_synthetic_dev, args.heldout_frac,
+                          args.seed, lener_dir=args.lener_dir, harem_repeat=args.harem_repeat)
+    print(json.dumps(stats), flush=True)
+
+    run_spacy_train(args, work)
+    train_seconds = time.time() - t0
+
+    nlp = spacy.load(work / "output" / "model-best")
+    labels = sorted(nlp.get_pipe("ner").labels)
+    assert labels == ["LOCATION", "ORGANIZATION", "PERSON"], labels
+    performance = dict(nlp.meta.get("performance", {}))
+    nlp.meta.update(model_meta(args, stats, train_seconds, performance))
     nlp.meta["name"] = MODEL_NAME.removeprefix("pt_")
     if args.out.exists():
         shutil.rmtree(args.out)

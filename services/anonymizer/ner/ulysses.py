@@ -6,7 +6,7 @@ ORGANIZACAO, LOCAL, DATA, EVENTO, FUNDAMENTO, PRODUTODELEI. Read at train/eval t
 into the repository. The *_valid files are used for evaluation only; training uses *_train (minus a
 held-out slice for model selection, see train.py).
 
-Mapping (SOURCE.txt): PESSOA -> PERSON, LOCAL -> LOCATION, ORGANIZACAO -> ORGANIZATION (public bodies
+Mapping (SOURCE.txt, conventions.LABEL_MAP): PESSOA -> PERSON, LOCAL -> LOCATION, ORGANIZACAO -> ORGANIZATION (public bodies
 among them); other categories -> O. Conventions applied (conventions.py):
 
 * PESSOA in this corpus also covers roles and groups ("Deputado", "motoristas", "parlamentares"):
@@ -21,38 +21,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .conventions import normalize_spans
-from .lener import read_conll
+from .lener import read_conll, sentence_to_text
 from .synthetic import Example
 
-LABEL_MAP = {"PESSOA": "PERSON", "LOCAL": "LOCATION", "ORGANIZACAO": "ORGANIZATION"}
 SPLITS = ("pl_train", "pl_valid", "c_train", "c_valid")
 
 
 def sentence_to_example(sent: list[tuple[str, str]], register: str = "ulysses") -> Example:
-    parts: list[str] = []
-    raw: list[list] = []  # [label, start, end]
-    pos = 0
-    current: list | None = None
-    for tok, tag in sent:
-        if parts:
-            pos += 1
-        start, end = pos, pos + len(tok)
-        parts.append(tok)
-        pos = end
-        prefix, _, typ = tag.partition("-")
-        label = LABEL_MAP.get(typ) if prefix in ("B", "I") else None
-        if prefix == "I" and current is not None and label == current[0]:
-            current[2] = end
-            continue
-        if current is not None:
-            raw.append(current)
-            current = None
-        if label is not None:
-            current = [label, start, end]
-    if current is not None:
-        raw.append(current)
-    text = " ".join(parts)
-    return Example(text, normalize_spans(text, [(s, e, lab) for lab, s, e in raw]), register)
+    text, spans = sentence_to_text(sent)
+    return Example(text, normalize_spans(text, spans), register)
 
 
 def load(path: str | Path, register: str | None = None) -> list[Example]:
