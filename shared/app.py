@@ -24,6 +24,7 @@ from shared.config import ServiceSettings
 from shared.errors import install_error_handlers, internal_error_response, problem_response
 from shared.logs import configure_logging, get_logger
 from shared.metrics import ServiceMetrics, create_service_metrics
+from shared.workers import BackgroundWorker
 
 log = get_logger("http")
 
@@ -130,7 +131,10 @@ def create_service_app(
     on_startup: Callable[[FastAPI], None] | None = None,
     on_shutdown: Callable[[FastAPI], None] | None = None,
     upload_limits: dict[str, int] | None = None,
+    worker: BackgroundWorker | None = None,
 ) -> FastAPI:
+    """The service's app; `on_startup` and then `worker` run when it starts, `worker` stops before
+    `on_shutdown` runs (which may close what the worker uses)."""
     configure_logging(settings.log_level, settings.log_format)
     metrics = create_service_metrics(service)
     checks = dict(readiness or {})
@@ -144,8 +148,12 @@ def create_service_app(
             log.warning("no_api_keys", service=service, message="auth is on but no API key is configured")
         if on_startup:
             on_startup(app)
+        if worker is not None:
+            worker.start(app)
         log.info("service_started", service=service)
         yield
+        if worker is not None:
+            worker.stop()
         if on_shutdown:
             on_shutdown(app)
         log.info("service_stopped", service=service)

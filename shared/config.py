@@ -14,6 +14,11 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def secret_value(secret: SecretStr | None) -> str | None:
+    """The clear text of an optional secret setting (None when it is not set)."""
+    return secret.get_secret_value() if secret is not None else None
+
+
 class StorageSettings(BaseModel):
     """Where datasets, adapters and manifests live."""
 
@@ -79,3 +84,12 @@ class ServiceSettings(BaseSettings):
 
     def resolved_storage_root(self) -> Path:
         return (self.storage.root or self.data_dir / "objects").resolve()
+
+    def scratch_dir(self, configured: Path | None, name: str) -> Path:
+        """A service's scratch space: the configured directory, else `<data_dir>/<name>`."""
+        return (configured or self.data_dir / name).resolve()
+
+    def allowed_model_roots(self, configured: list[Path]) -> list[Path]:
+        """Where a base model may be named by absolute path: the configured roots and `<data_dir>/models`
+        (where `llm4gov models import` puts them)."""
+        return [*configured, self.data_dir / "models"]

@@ -75,6 +75,13 @@ class ServiceUnavailable(ProblemError):
     status, title, slug = 503, "Service unavailable", "unavailable"
 
 
+def error_responses(forbidden: str = "Role missing.", not_found: str = "Not found.",
+                    invalid: str = "Invalid request.") -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route's usual errors (401, 403, 404, 422), each said as it applies there."""
+    return {401: {"description": "Missing or invalid API key."}, 403: {"description": forbidden},
+            404: {"description": not_found}, 422: {"description": invalid}}
+
+
 def problem_response(status: int, title: str, detail: str, slug: str,
                      extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": _TYPE_BASE + slug, "title": title, "status": status, "detail": detail,

@@ -22,12 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import JSON, Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from shared.auth import Principal
 from shared.db import Base, UTCDateTime, utcnow
+from shared.protocol import StrictModel
 from shared.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from shared.records import Record, RecordsError, parse_records
 from shared.storage import ObjectNotFound, ObjectStore
@@ -60,10 +61,8 @@ class FileRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class CsvMapping(BaseModel):
+class CsvMapping(StrictModel):
     """Which CSV columns hold the document, its id and (for labeled data) each label field."""
-
-    model_config = ConfigDict(extra="forbid")
 
     text_column: str = Field(min_length=1, max_length=200)
     id_column: str | None = Field(default=None, max_length=200)

@@ -19,16 +19,15 @@ from shared.app import request_id
 from shared.audit import AuditLog
 from shared.auth import Principal, authenticated
 from shared.config import ServiceSettings
-from shared.errors import Forbidden, Unprocessable
+from shared.errors import Forbidden, Unprocessable, error_responses
 from shared.files import FILE_ID_PATTERN, PURPOSE_ROLES, CsvMapping, FileObject, FileStore, Purpose
 from shared.storage import ObjectStore
 from shared.tasks import SchemaError, TaskSpec
 
 router = APIRouter(prefix="/v1/files", tags=["files"])
 
-_ERRORS = {401: {"description": "Missing or invalid API key."},
-           403: {"description": "Role missing, or another key's file (admin reads every file)."},
-           404: {"description": "Unknown file."}, 422: {"description": "Invalid file or request."}}
+_ERRORS = error_responses(forbidden="Role missing, or another key's file (admin reads every file).",
+                          not_found="Unknown file.", invalid="Invalid file or request.")
 
 
 class FileList(BaseModel):

@@ -223,6 +223,29 @@ class JobStore:
             session.add(JobEventRow(job_id=job_id, type=f"state.{to}", data={"reason": reason} if reason else {}))
         return self.get(job_id)
 
+    def start(self, job_id: str) -> Job | None:
+        """The job if it is running, moved from queued to running first if it was queued (runners of one
+        job may race to start it: the one that loses reads it back); None if it is in any other state."""
+        job = self.get(job_id)
+        if job.state == JobState.QUEUED:
+            try:
+                job = self.transition(job_id, JobState.RUNNING)
+            except Conflict:
+                job = self.get(job_id)
+        return job if job.state == JobState.RUNNING else None
+
+    def is_running(self, job_id: str) -> bool:
+        return self.get(job_id).state == JobState.RUNNING
+
+    def counts_if_all_finished(self, job_id: str) -> dict[str, int] | None:
+        """An item job's counts once none of its items is pending or claimed and the job still runs:
+        the runner that sees this closes the job. None otherwise (other runners still hold items, or the
+        job was paused or cancelled meanwhile)."""
+        counts = self.item_counts(job_id)
+        if counts[ItemState.PENDING] or counts[ItemState.CLAIMED] or not self.is_running(job_id):
+            return None
+        return counts
+
     def update_progress(self, job_id: str, **progress: Any) -> None:
         with self._sessions.begin() as session:
             row = session.get(JobRow, job_id)

@@ -17,8 +17,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from shared.protocol import StrictModel
 from shared.records import user_prompt_text
 from shared.tasks import Task
 
@@ -34,10 +35,8 @@ _DOCUMENT_HEADER = "\n### Documento\n"
 _ANSWER_HEADER = "\n### Resposta\n"
 
 
-class PromptSpec(BaseModel):
+class PromptSpec(StrictModel):
     """How a student's prompts are built; stored in the adapter manifest."""
-
-    model_config = ConfigDict(extra="forbid")
 
     template: Template = TEMPLATE
     instruction_mode: Literal["full", "compact"] = "compact"

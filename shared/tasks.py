@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from shared.protocol import StrictModel, require_exactly_one
+
 _ALTERNATIVES = re.compile(r"^[^|\s][^|]*(\|[^|]+)+$")
 _SUPPORTED_KEYS = {"type", "properties", "required", "additionalProperties", "items", "enum", "description",
                    "title", "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"}
@@ -122,10 +124,8 @@ def model_from_schema(schema: dict[str, Any], name: str = "TaskOutput") -> type[
     return create_model(name, __config__=ConfigDict(extra="forbid", strict=False), **fields)
 
 
-class Task(BaseModel):
+class Task(StrictModel):
     """What a student learns: an instruction and the JSON structure of its answer."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="Slug used in adapter names.")
     instruction: str = Field(default="", description="System prompt given to the teacher.")
@@ -162,11 +162,9 @@ class Task(BaseModel):
         return self.output_model().model_validate(value).model_dump()
 
 
-class TaskSpec(BaseModel):
+class TaskSpec(StrictModel):
     """A task as API clients give it: an output structure example (seed style) or a JSON Schema, and
     an instruction. Shared by the teacher's and the trainer's job APIs."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     instruction: str | None = Field(default=None, description="Used when a record has no system_prompt.")
@@ -176,8 +174,7 @@ class TaskSpec(BaseModel):
 
     @model_validator(mode="after")
     def _one_structure(self) -> "TaskSpec":
-        if (self.structure_example is None) == (self.output_schema is None):
-            raise ValueError("give exactly one of 'structure_example' or 'output_schema'")
+        require_exactly_one(self, "structure_example", "output_schema")
         return self
 
     def to_task(self) -> Task:

@@ -7,20 +7,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import boto3
 import httpx
-import uvicorn
 from botocore.config import Config
 
-from shared.clients import wait_until_healthy
-from shared.processes import free_port
+from shared.processes import free_port, running_service, serve_app  # noqa: F401  (tests import it from here)
 
 
 @dataclass
@@ -33,6 +31,23 @@ class S3Server:
         return boto3.client("s3", endpoint_url=self.endpoint_url, region_name="us-east-1",
                             aws_access_key_id=self.access_key, aws_secret_access_key=self.secret_key,
                             config=Config(s3={"addressing_style": "path"}))
+
+
+@dataclass
+class KeyedService:
+    """A service under test with an API key per role; `client(role)` calls it with that role's key."""
+
+    url: str
+    keys: dict[str, str]
+
+    #: the role `client()` uses when none is named
+    default_role: ClassVar[str] = "admin"
+    #: seconds a request may take
+    timeout_s: ClassVar[float] = 60
+
+    def client(self, role: str | None = None) -> httpx.Client:
+        key = self.keys[role or self.default_role]
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=self.timeout_s)
 
 
 def weed_binary() -> str | None:
@@ -83,50 +98,12 @@ def seaweedfs_s3() -> Iterator[S3Server]:
 
 
 @contextmanager
-def serve_app(app, host: str = "127.0.0.1", port: int | None = None) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Serve an ASGI app with a real uvicorn server in a thread; yields its base URL."""
-    port = port or free_port()
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://{host}:{port}"
-    try:
-        wait_until_healthy(base, timeout_s=30)
-    except TimeoutError:
-        server.should_exit = True
-        raise
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@contextmanager
 def service_process(service: str, env: dict[str, str], log_path: Path,
                     port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:  # type: ignore[type-arg]
     """`llm4gov serve <service>` as a real process on 127.0.0.1 (environment `env` on top of ours);
     yields its URL and process, and stops it at the end unless the test killed it."""
-    port = port or free_port()
-    root = Path(__file__).resolve().parents[1]
-    log = open(log_path, "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", service, "--port", str(port)],
-                            cwd=root, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process=proc)
-    except (RuntimeError, TimeoutError):
-        proc.kill()
-        raise RuntimeError(log_path.read_text()[-3000:]) from None
-    try:
+    with running_service(service, env, log_path, port=port, timeout_s=60, ready_path="/healthz") as (url, proc):
         yield url, proc
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=60)
-        log.close()
 
 
 def assert_no_server_errors(base_url: str, headers: dict[str, str], max_examples: int = 30) -> int:

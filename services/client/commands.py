@@ -13,7 +13,6 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import IO, Annotated, Any, TypeVar
@@ -21,21 +20,17 @@ from typing import IO, Annotated, Any, TypeVar
 import typer
 
 from services.client.config import resolve_settings
-from services.client.http import (EXIT_FAILED_JOB, EXIT_INTERRUPTED, EXIT_SERVER, EXIT_USAGE, ApiClient, ApiError,
-                                  CliError)
+from services.client.http import EXIT_INTERRUPTED, EXIT_SERVER, EXIT_USAGE, ApiClient, ApiError, CliError
+from services.client.jobs import JobKind, end_code, get_job, report_started, wait_job
+from services.client.output import (err, fields, print_events, print_json, print_list, progress_bar, show, table,
+                                    when)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Per-request timeout of uploads, downloads and long requests (seconds between bytes, not in total).
 LONG_TIMEOUT_S = 600.0
-#: While waiting for a job, server errors and outages shorter than this are ridden out.
-TRANSIENT_OUTAGE_S = 60.0
 #: Default documents per POST /v1/classify (the inference service's default max_documents_per_request).
 DEFAULT_CLASSIFY_BATCH = 64
-
-LABELING_STOP_STATES = ("succeeded", "failed", "cancelled", "paused")
-TRAINING_STOP_STATES = ("succeeded", "failed", "cancelled", "paused")
-BAD_END_STATES = ("failed", "cancelled", "paused")
 
 _CONN = "Connection"
 
@@ -57,6 +52,9 @@ Wait = Annotated[bool, typer.Option("--wait", help="Wait (with a progress bar) u
                                                    "it succeeded.")]
 PollInterval = Annotated[float, typer.Option("--poll-interval", min=0.05, max=600,
                                              help="Seconds between status checks with --wait.")]
+FileIdArg = Annotated[str, typer.Argument(metavar="ID", help="A file id (file-...).")]
+LabelingJobId = Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")]
+TrainingJobId = Annotated[str, typer.Argument(metavar="ID", help="A training job id.")]
 Output = Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, writable=True,
                                              help="Write to this file instead of stdout.")]
 
@@ -98,10 +96,6 @@ class AnswerOrder(str, Enum):
 
 
 # -- plumbing -----------------------------------------------------------------------------------------
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
 def handles_errors(fn: F) -> F:
     """Run a command body; its int result (or a CliError's code) becomes the exit code."""
 
@@ -110,14 +104,41 @@ def handles_errors(fn: F) -> F:
         try:
             code = fn(*args, **kwargs)
         except CliError as exc:
-            _err(f"error: {exc.message}")
+            err(f"error: {exc.message}")
             raise typer.Exit(exc.code) from None
         except KeyboardInterrupt:
-            _err("interrupted")
+            err("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         raise typer.Exit(code or 0)
 
     return wrapper  # type: ignore[return-value]
+
+
+def add_status_and_cancel(app: typer.Typer, kind: JobKind, service: str, url_option: Any,
+                          show_job: Callable[[dict[str, Any]], None], status_help: str, cancel_help: str) -> None:
+    """`<group> status ID` and `<group> cancel ID`, the same for every kind of job."""
+    job_id_arg = Annotated[str, typer.Argument(metavar="ID", help=f"A {kind.what} id.")]
+
+    def status(job_id: str, wait: bool = False, poll_interval: float = 2.0, url: str | None = None,
+               api_key: str | None = None, json_out: bool = False) -> int:
+        with _api(service, api_key, url) as client:
+            job = get_job(client, kind, job_id, wait, poll_interval)
+        show(job, json_out, show_job)
+        return end_code(job, kind)
+
+    def cancel(job_id: str, url: str | None = None, api_key: str | None = None, json_out: bool = False) -> int:
+        with _api(service, api_key, url) as client:
+            job = client.post(f"{kind.path}/{job_id}/cancel")
+        show(job, json_out, show_job)
+        return 0
+
+    # real annotation objects (this module's are strings): typer reads the options from them
+    status.__annotations__ = {"job_id": job_id_arg, "wait": Wait, "poll_interval": PollInterval,
+                              "url": url_option, "api_key": ApiKey, "json_out": JsonOut, "return": int}
+    cancel.__annotations__ = {"job_id": job_id_arg, "url": url_option, "api_key": ApiKey, "json_out": JsonOut,
+                              "return": int}
+    app.command("status", help=status_help)(handles_errors(status))
+    app.command("cancel", help=cancel_help)(handles_errors(cancel))
 
 
 def _api(service: str, api_key: str | None, url: str | None, timeout_s: float | None = None) -> ApiClient:
@@ -125,31 +146,9 @@ def _api(service: str, api_key: str | None, url: str | None, timeout_s: float | 
     return ApiClient(service, settings.url(service), settings.api_key, timeout_s or settings.timeout_s)
 
 
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _when(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
-    text = str(value)
-    return text.replace("T", " ")[:19] + ("Z" if text.endswith(("Z", "+00:00")) else "")
-
-
-def _table(rows: list[list[Any]], header: list[str]) -> None:
-    cells = [header] + [["-" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    for row in cells:
-        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
-def _fields(pairs: list[tuple[str, Any]]) -> None:
-    width = max(len(k) for k, _ in pairs)
-    for key, value in pairs:
-        if value is not None and value != "":
-            typer.echo(f"{key.ljust(width)}  {value}")
+def _given(**values: Any) -> dict[str, Any]:
+    """The options the user gave (not None), for a request body: the server's defaults apply to the rest."""
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _read_json_file(path: Path, what: str) -> Any:
@@ -221,22 +220,12 @@ class _ProgressReader:
         return self._fh.fileno()
 
 
-def _bar(total: int | None, unit: str, desc: str, scale: bool = False) -> Any:
-    """A tqdm bar on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, dynamic_ncols=True, unit_scale=scale,
-                unit_divisor=1024 if scale else 1000, leave=True)
-
-
 def upload(client: ApiClient, path: Path, purpose: str, form: dict[str, str] | None = None) -> dict[str, Any]:
     """POST /v1/files, streaming the file (never read into memory)."""
     if not path.is_file():
         raise CliError(EXIT_USAGE, f"{path} is not a file")
     size = path.stat().st_size
-    bar = _bar(size, "B", f"uploading {path.name}", scale=True)
+    bar = progress_bar(size, "B", f"uploading {path.name}", scale=True)
     try:
         with open(path, "rb") as fh:
             body: Any = _ProgressReader(fh, bar) if bar is not None else fh
@@ -274,7 +263,7 @@ def download(client: ApiClient, path: str, output: Path | None, what: str) -> in
     try:
         with client.stream("GET", path, timeout=httpx_timeout(LONG_TIMEOUT_S)) as response:
             total = response.headers.get("content-length")
-            bar = _bar(int(total) if total and total.isdigit() else None, "B", f"downloading {what}", scale=True)
+            bar = progress_bar(int(total) if total and total.isdigit() else None, "B", f"downloading {what}", scale=True)
             try:
                 with open(partial, "wb") as fh:
                     for chunk in response.iter_bytes():
@@ -295,68 +284,17 @@ def download(client: ApiClient, path: str, output: Path | None, what: str) -> in
     return written
 
 
-def wait_job(fetch: Callable[[], dict[str, Any]], *, what: str, job_id: str, state_key: str,
-             stop_states: tuple[str, ...], progress: Callable[[dict[str, Any]], tuple[int, int | None, str]],
-             unit: str, poll_interval: float, status_command: str) -> dict[str, Any]:
-    """Poll until the job reaches a stop state; a progress bar on a terminal, state lines otherwise.
-    Short outages (5xx, unreachable) are ridden out for TRANSIENT_OUTAGE_S."""
-    bar = _bar(None, unit, what)
-    last_state, last_line, last_at = "", "", -1.0
-    outage_since: float | None = None
-    try:
-        while True:
-            try:
-                job = fetch()
-                outage_since = None
-            except CliError as exc:
-                if exc.code != EXIT_SERVER:
-                    raise
-                now = time.monotonic()
-                if outage_since is None:
-                    outage_since = now
-                    _err(f"warning: {exc.message.splitlines()[0]}; retrying for up to {TRANSIENT_OUTAGE_S:.0f}s")
-                elif now - outage_since > TRANSIENT_OUTAGE_S:
-                    raise
-                time.sleep(min(max(poll_interval, 1.0), 5.0))
-                continue
-            state = str(job.get(state_key))
-            done, total, extra = progress(job)
-            if bar is not None:
-                if total is not None and bar.total != total:
-                    bar.total = total
-                bar.n = done
-                bar.set_postfix_str(f"{state}{', ' + extra if extra else ''}", refresh=False)
-                bar.refresh()
-            else:
-                # a line when the state changes, and at most every 10 s while progress moves
-                line = f"{what} {job_id}: {state}" + (f", {done}/{total} {unit}s" if total else "") + \
-                    (f", {extra}" if extra else "")
-                now = time.monotonic()
-                if state != last_state or (line != last_line and now - last_at >= 10):
-                    _err(line)
-                    last_state, last_line, last_at = state, line, now
-            if state in stop_states:
-                return job
-            time.sleep(poll_interval)
-    except KeyboardInterrupt:
-        raise CliError(EXIT_INTERRUPTED, f"stopped waiting; {what} {job_id} goes on on the server "
-                                         f"(see: {status_command} {job_id})") from None
-    finally:
-        if bar is not None:
-            bar.close()
-
-
 # -- files --------------------------------------------------------------------------------------------
 files_app = typer.Typer(help="Datasets on the platform: upload (checked as it streams), list, show, download, "
                              "delete. Teacher and trainer share one file store.", no_args_is_help=True)
 
 
 def _show_file(meta: dict[str, Any]) -> None:
-    _fields([("id", meta.get("id")), ("filename", meta.get("filename")), ("purpose", meta.get("purpose")),
-             ("records", meta.get("records")), ("labeled", meta.get("labeled_records")),
-             ("format", meta.get("source_format")), ("task", meta.get("task")), ("bytes", meta.get("bytes")),
-             ("sha256", meta.get("sha256")), ("created", _when(meta.get("created_at"))),
-             ("created by", meta.get("created_by"))])
+    fields([("id", meta.get("id")), ("filename", meta.get("filename")), ("purpose", meta.get("purpose")),
+            ("records", meta.get("records")), ("labeled", meta.get("labeled_records")),
+            ("format", meta.get("source_format")), ("task", meta.get("task")), ("bytes", meta.get("bytes")),
+            ("sha256", meta.get("sha256")), ("created", when(meta.get("created_at"))),
+            ("created by", meta.get("created_by"))])
 
 
 @files_app.command("upload")
@@ -390,7 +328,7 @@ def files_upload(
     with _api(service, api_key, url) as client:
         meta = upload(client, file, purpose.value, form)
     if json_out:
-        _print_json(meta)
+        print_json(meta)
     else:
         typer.echo(f"{meta['id']}  {meta.get('filename')}  {meta.get('purpose')}: {meta.get('records')} records "
                    f"({meta.get('labeled_records')} labeled)")
@@ -421,24 +359,18 @@ def files_list(
         params["purpose"] = purpose.value
     with _files_client(service, teacher_url, trainer_url, api_key) as client:
         listing = client.get("/v1/files", params=params)
-    if json_out:
-        _print_json(listing)
-        return 0
-    rows = [[f["id"], f.get("purpose"), f.get("records"), f.get("labeled_records"), f.get("task"),
-             _when(f.get("created_at")), f.get("filename")] for f in listing.get("data", [])]
-    if not rows:
-        typer.echo("no files")
-        return 0
-    _table(rows, ["ID", "PURPOSE", "RECORDS", "LABELED", "TASK", "CREATED", "FILENAME"])
-    if listing.get("has_more"):
-        _err(f"(more than {limit}; use --limit)")
+    print_list(listing, json_out, ["ID", "PURPOSE", "RECORDS", "LABELED", "TASK", "CREATED", "FILENAME"],
+               lambda f: [f["id"], f.get("purpose"), f.get("records"), f.get("labeled_records"), f.get("task"),
+                          when(f.get("created_at")), f.get("filename")], "no files")
+    if not json_out and listing.get("data") and listing.get("has_more"):
+        err(f"(more than {limit}; use --limit)")
     return 0
 
 
 @files_app.command("show")
 @handles_errors
 def files_show(
-    file_id: Annotated[str, typer.Argument(metavar="ID", help="A file id (file-...).")],
+    file_id: FileIdArg,
     service: FileServiceOpt = FileService.teacher,
     teacher_url: TeacherUrl = None, trainer_url: TrainerUrl = None, api_key: ApiKey = None,
     json_out: JsonOut = False,
@@ -446,14 +378,14 @@ def files_show(
     """A file's metadata and what its check found."""
     with _files_client(service, teacher_url, trainer_url, api_key) as client:
         meta = client.get(f"/v1/files/{file_id}")
-    _print_json(meta) if json_out else _show_file(meta)
+    show(meta, json_out, _show_file)
     return 0
 
 
 @files_app.command("download")
 @handles_errors
 def files_download(
-    file_id: Annotated[str, typer.Argument(metavar="ID", help="A file id (file-...).")],
+    file_id: FileIdArg,
     output: Output = None,
     service: FileServiceOpt = FileService.teacher,
     teacher_url: TeacherUrl = None, trainer_url: TrainerUrl = None, api_key: ApiKey = None,
@@ -462,14 +394,14 @@ def files_download(
     with _files_client(service, teacher_url, trainer_url, api_key) as client:
         written = download(client, f"/v1/files/{file_id}/content", output, file_id)
     if output is not None:
-        _err(f"wrote {written} bytes to {output}")
+        err(f"wrote {written} bytes to {output}")
     return 0
 
 
 @files_app.command("delete")
 @handles_errors
 def files_delete(
-    file_id: Annotated[str, typer.Argument(metavar="ID", help="A file id (file-...).")],
+    file_id: FileIdArg,
     service: FileServiceOpt = FileService.teacher,
     teacher_url: TeacherUrl = None, trainer_url: TrainerUrl = None, api_key: ApiKey = None,
     json_out: JsonOut = False,
@@ -477,7 +409,7 @@ def files_delete(
     """Delete a file (from the store and object storage; audited)."""
     with _files_client(service, teacher_url, trainer_url, api_key) as client:
         answer = client.json("DELETE", f"/v1/files/{file_id}")
-    _print_json(answer) if json_out else typer.echo(f"deleted {answer.get('id', file_id)}")
+    print_json(answer) if json_out else typer.echo(f"deleted {answer.get('id', file_id)}")
     return 0
 
 
@@ -495,36 +427,26 @@ def _labeling_progress(job: dict[str, Any]) -> tuple[int, int | None, str]:
 def _show_labeling(job: dict[str, Any]) -> None:
     p = job.get("progress") or {}
     rate = p.get("items_per_second")
-    _fields([("job", job.get("id")), ("state", job.get("state")), ("reason", job.get("reason")),
-             ("task", job.get("task")), ("teacher", job.get("teacher_model")),
-             ("progress", f"{p.get('done', 0)}/{p.get('total', 0)} done, {p.get('failed', 0)} failed, "
-                          f"{p.get('pending', 0)} pending, {p.get('in_progress', 0)} in progress"
-                          + (f" ({rate:.2f} items/s)" if rate else "")),
-             ("tokens", f"{p.get('tokens_in', 0)} in, {p.get('tokens_out', 0)} out, estimated cost "
-                        f"{p.get('estimated_cost', 0)}"),
-             ("created", _when(job.get("created_at"))), ("updated", _when(job.get("updated_at")))])
+    fields([("job", job.get("id")), ("state", job.get("state")), ("reason", job.get("reason")),
+            ("task", job.get("task")), ("teacher", job.get("teacher_model")),
+            ("progress", f"{p.get('done', 0)}/{p.get('total', 0)} done, {p.get('failed', 0)} failed, "
+                         f"{p.get('pending', 0)} pending, {p.get('in_progress', 0)} in progress"
+                         + (f" ({rate:.2f} items/s)" if rate else "")),
+            ("tokens", f"{p.get('tokens_in', 0)} in, {p.get('tokens_out', 0)} out, estimated cost "
+                       f"{p.get('estimated_cost', 0)}"),
+            ("created", when(job.get("created_at"))), ("updated", when(job.get("updated_at")))])
 
 
-def _end(job: dict[str, Any], state_key: str, what: str, reason: str | None) -> int:
-    state = job.get(state_key)
-    if state in BAD_END_STATES:
-        _err(f"{what} {job.get('id')} is {state}" + (f": {reason}" if reason else ""))
-        return EXIT_FAILED_JOB
-    return 0
-
-
-def _wait_labeling(client: ApiClient, job_id: str, poll_interval: float) -> dict[str, Any]:
-    return wait_job(lambda: client.get(f"/v1/labeling-jobs/{job_id}"), what="labeling job", job_id=job_id,
-                    state_key="state", stop_states=LABELING_STOP_STATES, progress=_labeling_progress, unit="doc",
-                    poll_interval=poll_interval, status_command="llm4gov label status")
+LABELING = JobKind(what="labeling job", path="/v1/labeling-jobs", group="label", state_key="state", unit="doc",
+                   progress=_labeling_progress, reason=lambda job: job.get("reason"))
 
 
 def _finish_labeling(client: ApiClient, job: dict[str, Any], output: Path | None, json_out: bool) -> int:
     if job.get("state") == "succeeded" and output is not None:
         download(client, f"/v1/labeling-jobs/{job['id']}/results", output, "results")
-        _err(f"results written to {output}")
-    _print_json(job) if json_out else _show_labeling(job)
-    return _end(job, "state", "labeling job", job.get("reason"))
+        err(f"results written to {output}")
+    show(job, json_out, _show_labeling)
+    return end_code(job, LABELING)
 
 
 @label_app.command("start")
@@ -556,54 +478,29 @@ def label_start(
     if (file_id is None) == (file is None):
         raise CliError(EXIT_USAGE, "give exactly one of --file-id or --file")
     spec = load_task(task, task_name)
-    teacher: dict[str, Any] = {"endpoint": endpoint, "model": model}
-    for key, value in (("temperature", temperature), ("max_tokens", max_tokens)):
-        if value is not None:
-            teacher[key] = value
-    execution: dict[str, Any] = {}
-    for key, value in (("concurrency", concurrency), ("documents_per_call", documents_per_call),
-                       ("budget_tokens", budget_tokens), ("budget_cost", budget_cost)):
-        if value is not None:
-            execution[key] = value
+    teacher = {"endpoint": endpoint, "model": model, **_given(temperature=temperature, max_tokens=max_tokens)}
+    execution = _given(concurrency=concurrency, documents_per_call=documents_per_call,
+                       budget_tokens=budget_tokens, budget_cost=budget_cost)
     with _api("teacher", api_key, teacher_url) as client:
         if file is not None:
             meta = upload(client, file, "labeling")
             file_id = meta["id"]
-            _err(f"uploaded {file.name} as {file_id} ({meta.get('records')} records)")
+            err(f"uploaded {file.name} as {file_id} ({meta.get('records')} records)")
         body = {"task": spec, "dataset": {"file_id": file_id}, "teacher": teacher, "execution": execution,
                 "dry_run": dry_run}
         job = client.post("/v1/labeling-jobs", json=body)
         if dry_run:
             if json_out:
-                _print_json(job)
+                print_json(job)
             else:
-                _fields([(k.replace("_", " "), v) for k, v in job.items()])
+                fields([(k.replace("_", " "), v) for k, v in job.items()])
             return 0
         if not wait:
-            if json_out:
-                _print_json(job)
-            else:
-                typer.echo(job["id"])
-                _err(f"labeling job {job['id']} is {job.get('state')}; follow it with: "
-                     f"llm4gov label status {job['id']}")
+            report_started(job, LABELING, json_out)
             return 0
-        _err(f"labeling job {job['id']} started")
-        job = _wait_labeling(client, job["id"], poll_interval)
+        err(f"labeling job {job['id']} started")
+        job = wait_job(client, LABELING, job["id"], poll_interval)
         return _finish_labeling(client, job, output, json_out)
-
-
-@label_app.command("status")
-@handles_errors
-def label_status(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")],
-    wait: Wait = False, poll_interval: PollInterval = 2.0,
-    teacher_url: TeacherUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
-) -> int:
-    """A labeling job's state and progress (exit 1 if it is failed, cancelled or paused)."""
-    with _api("teacher", api_key, teacher_url) as client:
-        job = _wait_labeling(client, job_id, poll_interval) if wait else client.get(f"/v1/labeling-jobs/{job_id}")
-    _print_json(job) if json_out else _show_labeling(job)
-    return _end(job, "state", "labeling job", job.get("reason"))
 
 
 @label_app.command("list")
@@ -619,20 +516,17 @@ def label_list(
         params["state"] = state.value
     with _api("teacher", api_key, teacher_url) as client:
         listing = client.get("/v1/labeling-jobs", params=params)
-    if json_out:
-        _print_json(listing)
-        return 0
-    rows = [[j["id"], j.get("state"), j.get("task"), f"{(j.get('progress') or {}).get('done', 0)}/"
-             f"{(j.get('progress') or {}).get('total', 0)}", _when(j.get("created_at"))]
-            for j in listing.get("data", [])]
-    _table(rows, ["ID", "STATE", "TASK", "DONE", "CREATED"]) if rows else typer.echo("no labeling jobs")
+    print_list(listing, json_out, ["ID", "STATE", "TASK", "DONE", "CREATED"],
+               lambda j: [j["id"], j.get("state"), j.get("task"), f"{(j.get('progress') or {}).get('done', 0)}/"
+                          f"{(j.get('progress') or {}).get('total', 0)}", when(j.get("created_at"))],
+               "no labeling jobs")
     return 0
 
 
 @label_app.command("results")
 @handles_errors
 def label_results(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")],
+    job_id: LabelingJobId,
     output: Output = None,
     teacher_url: TeacherUrl = None, api_key: ApiKey = None,
 ) -> int:
@@ -640,76 +534,42 @@ def label_results(
     with _api("teacher", api_key, teacher_url) as client:
         written = download(client, f"/v1/labeling-jobs/{job_id}/results", output, "results")
     if output is not None:
-        _err(f"wrote {written} bytes to {output}")
+        err(f"wrote {written} bytes to {output}")
     return 0
-
-
-def _event_line(event: dict[str, Any]) -> str:
-    data = event.get("data") or {}
-    parts = []
-    for key, value in data.items():
-        if isinstance(value, float):
-            value = f"{value:.6g}"
-        elif isinstance(value, (dict, list)):
-            value = json.dumps(value, ensure_ascii=False)
-            if len(value) > 120:
-                value = value[:117] + "..."
-        parts.append(f"{key}={value}")
-    return f"{_when(event.get('created_at'))}  {event.get('type', ''):<20} {' '.join(parts)}".rstrip()
 
 
 @label_app.command("events")
 @handles_errors
 def label_events(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")],
+    job_id: LabelingJobId,
     after: Annotated[int, typer.Option(min=0, help="Only events after this event id.")] = 0,
     teacher_url: TeacherUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
 ) -> int:
     """A labeling job's events."""
     with _api("teacher", api_key, teacher_url) as client:
         events = client.get(f"/v1/labeling-jobs/{job_id}/events", params={"after": after})
-    if json_out:
-        _print_json(events)
-    else:
-        for event in events.get("data", []):
-            typer.echo(_event_line(event))
+    print_events(events, json_out)
     return 0
 
 
 @label_app.command("failures")
 @handles_errors
 def label_failures(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")],
+    job_id: LabelingJobId,
     teacher_url: TeacherUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
 ) -> int:
     """Items that failed for good, with their reasons."""
     with _api("teacher", api_key, teacher_url) as client:
         failures = client.get(f"/v1/labeling-jobs/{job_id}/failures")
-    if json_out:
-        _print_json(failures)
-        return 0
-    rows = [[f.get("index"), f.get("id"), f.get("attempts"), f.get("error")] for f in failures.get("data", [])]
-    _table(rows, ["INDEX", "ID", "ATTEMPTS", "ERROR"]) if rows else typer.echo("no failed items")
-    return 0
-
-
-@label_app.command("cancel")
-@handles_errors
-def label_cancel(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")],
-    teacher_url: TeacherUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
-) -> int:
-    """Cancel a labeling job (items labeled so far are kept)."""
-    with _api("teacher", api_key, teacher_url) as client:
-        job = client.post(f"/v1/labeling-jobs/{job_id}/cancel")
-    _print_json(job) if json_out else _show_labeling(job)
+    print_list(failures, json_out, ["INDEX", "ID", "ATTEMPTS", "ERROR"],
+               lambda f: [f.get("index"), f.get("id"), f.get("attempts"), f.get("error")], "no failed items")
     return 0
 
 
 @label_app.command("resume")
 @handles_errors
 def label_resume(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A labeling job id.")],
+    job_id: LabelingJobId,
     wait: Wait = False, poll_interval: PollInterval = 2.0,
     output: Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False,
                                                 help="With --wait: also write the results (JSONL) here.")] = None,
@@ -719,10 +579,15 @@ def label_resume(
     with _api("teacher", api_key, teacher_url) as client:
         job = client.post(f"/v1/labeling-jobs/{job_id}/resume")
         if not wait:
-            _print_json(job) if json_out else _show_labeling(job)
+            show(job, json_out, _show_labeling)
             return 0
-        job = _wait_labeling(client, job_id, poll_interval)
+        job = wait_job(client, LABELING, job_id, poll_interval)
         return _finish_labeling(client, job, output, json_out)
+
+
+add_status_and_cancel(label_app, LABELING, "teacher", TeacherUrl, _show_labeling,
+                      "A labeling job's state and progress (exit 1 if it is failed, cancelled or paused).",
+                      "Cancel a labeling job (items labeled so far are kept).")
 
 
 # -- training jobs ------------------------------------------------------------------------------------
@@ -758,22 +623,16 @@ def _show_training(job: dict[str, Any]) -> None:
     step = f"step {p.get('step', 0)}" + (f"/{p['total_steps']}" if p.get("total_steps") else "")
     if isinstance(p.get("loss"), (int, float)):
         step += f", loss {p['loss']:.4f}"
-    _fields([("job", job.get("id")), ("status", job.get("status")),
-             ("error", (job.get("error") or {}).get("message")), ("task", job.get("task")),
-             ("base model", job.get("model")), ("method", job.get("method")), ("progress", step),
-             ("adapter", adapter_text), ("metrics", _scalars(job.get("metrics"))),
-             ("created", _when(job.get("created_at"))), ("finished", _when(job.get("finished_at"))
-                                                         if job.get("finished_at") else None)])
+    fields([("job", job.get("id")), ("status", job.get("status")),
+            ("error", (job.get("error") or {}).get("message")), ("task", job.get("task")),
+            ("base model", job.get("model")), ("method", job.get("method")), ("progress", step),
+            ("adapter", adapter_text), ("metrics", _scalars(job.get("metrics"))),
+            ("created", when(job.get("created_at"))), ("finished", when(job.get("finished_at"))
+                                                       if job.get("finished_at") else None)])
 
 
-def _wait_training(client: ApiClient, job_id: str, poll_interval: float) -> dict[str, Any]:
-    return wait_job(lambda: client.get(f"/v1/training-jobs/{job_id}"), what="training job", job_id=job_id,
-                    state_key="status", stop_states=TRAINING_STOP_STATES, progress=_training_progress,
-                    unit="step", poll_interval=poll_interval, status_command="llm4gov train status")
-
-
-def _training_reason(job: dict[str, Any]) -> str | None:
-    return (job.get("error") or {}).get("message")
+TRAINING = JobKind(what="training job", path="/v1/training-jobs", group="train", state_key="status", unit="step",
+                   progress=_training_progress, reason=lambda job: (job.get("error") or {}).get("message"))
 
 
 @train_app.command("start")
@@ -823,11 +682,8 @@ def train_start(
         if not isinstance(loaded, dict):
             raise CliError(EXIT_USAGE, f"hyperparameters file {hyperparameters} must hold a JSON object")
         hp.update(loaded)
-    for key, value in (("epochs", epochs), ("max_steps", max_steps), ("learning_rate", learning_rate),
-                       ("batch_size", batch_size), ("r", lora_r), ("alpha", lora_alpha),
-                       ("max_seq_length", max_seq_length)):
-        if value is not None:
-            hp[key] = value
+    hp.update(_given(epochs=epochs, max_steps=max_steps, learning_rate=learning_rate, batch_size=batch_size,
+                     r=lora_r, alpha=lora_alpha, max_seq_length=max_seq_length))
     body: dict[str, Any] = {"base_model": base_model, "method": method.value, "hyperparameters": hp,
                             "label_head": label_head, "answer_order": answer_order.value, "promote": promote.value}
     if task is not None:
@@ -840,35 +696,16 @@ def train_start(
         if file is not None:
             meta = upload(client, file, "fine-tune")
             file_id = meta["id"]
-            _err(f"uploaded {file.name} as {file_id} ({meta.get('labeled_records')} labeled records)")
+            err(f"uploaded {file.name} as {file_id} ({meta.get('labeled_records')} labeled records)")
         body["dataset"] = {"file_id": file_id} if file_id else {"labeling_job_id": labeling_job}
         job = client.post("/v1/training-jobs", json=body)
         if not wait:
-            if json_out:
-                _print_json(job)
-            else:
-                typer.echo(job["id"])
-                _err(f"training job {job['id']} is {job.get('status')}; follow it with: "
-                     f"llm4gov train status {job['id']}")
+            report_started(job, TRAINING, json_out)
             return 0
-        _err(f"training job {job['id']} started")
-        job = _wait_training(client, job["id"], poll_interval)
-    _print_json(job) if json_out else _show_training(job)
-    return _end(job, "status", "training job", _training_reason(job))
-
-
-@train_app.command("status")
-@handles_errors
-def train_status(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A training job id.")],
-    wait: Wait = False, poll_interval: PollInterval = 2.0,
-    trainer_url: TrainerUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
-) -> int:
-    """A training job's status, progress, metrics and adapter (exit 1 if it failed or was cancelled)."""
-    with _api("trainer", api_key, trainer_url) as client:
-        job = _wait_training(client, job_id, poll_interval) if wait else client.get(f"/v1/training-jobs/{job_id}")
-    _print_json(job) if json_out else _show_training(job)
-    return _end(job, "status", "training job", _training_reason(job))
+        err(f"training job {job['id']} started")
+        job = wait_job(client, TRAINING, job["id"], poll_interval)
+    show(job, json_out, _show_training)
+    return end_code(job, TRAINING)
 
 
 @train_app.command("list")
@@ -884,20 +721,16 @@ def train_list(
         params["status"] = status.value
     with _api("trainer", api_key, trainer_url) as client:
         listing = client.get("/v1/training-jobs", params=params)
-    if json_out:
-        _print_json(listing)
-        return 0
-    rows = [[j["id"], j.get("status"), j.get("task"), j.get("model"), j.get("fine_tuned_model"),
-             _when(j.get("created_at"))] for j in listing.get("data", [])]
-    _table(rows, ["ID", "STATUS", "TASK", "BASE MODEL", "ADAPTER", "CREATED"]) if rows else \
-        typer.echo("no training jobs")
+    print_list(listing, json_out, ["ID", "STATUS", "TASK", "BASE MODEL", "ADAPTER", "CREATED"],
+               lambda j: [j["id"], j.get("status"), j.get("task"), j.get("model"), j.get("fine_tuned_model"),
+                          when(j.get("created_at"))], "no training jobs")
     return 0
 
 
 @train_app.command("events")
 @handles_errors
 def train_events(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A training job id.")],
+    job_id: TrainingJobId,
     after: Annotated[int, typer.Option(min=0, help="Only events after this event id.")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 1000,
     trainer_url: TrainerUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
@@ -905,41 +738,21 @@ def train_events(
     """Steps (loss, learning rate), evaluations, checkpoints and state changes of a training job."""
     with _api("trainer", api_key, trainer_url) as client:
         events = client.get(f"/v1/training-jobs/{job_id}/events", params={"after": after, "limit": limit})
-    if json_out:
-        _print_json(events)
-    else:
-        for event in events.get("data", []):
-            typer.echo(_event_line(event))
+    print_events(events, json_out)
     return 0
 
 
 @train_app.command("checkpoints")
 @handles_errors
 def train_checkpoints(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A training job id.")],
+    job_id: TrainingJobId,
     trainer_url: TrainerUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
 ) -> int:
     """Checkpoints of a training job kept in object storage."""
     with _api("trainer", api_key, trainer_url) as client:
         listing = client.get(f"/v1/training-jobs/{job_id}/checkpoints")
-    if json_out:
-        _print_json(listing)
-        return 0
-    rows = [[c.get("step"), c.get("uri"), _when(c.get("created_at"))] for c in listing.get("data", [])]
-    _table(rows, ["STEP", "URI", "CREATED"]) if rows else typer.echo("no checkpoints")
-    return 0
-
-
-@train_app.command("cancel")
-@handles_errors
-def train_cancel(
-    job_id: Annotated[str, typer.Argument(metavar="ID", help="A training job id.")],
-    trainer_url: TrainerUrl = None, api_key: ApiKey = None, json_out: JsonOut = False,
-) -> int:
-    """Cancel a training job."""
-    with _api("trainer", api_key, trainer_url) as client:
-        job = client.post(f"/v1/training-jobs/{job_id}/cancel")
-    _print_json(job) if json_out else _show_training(job)
+    print_list(listing, json_out, ["STEP", "URI", "CREATED"],
+               lambda c: [c.get("step"), c.get("uri"), when(c.get("created_at"))], "no checkpoints")
     return 0
 
 
@@ -954,9 +767,14 @@ def train_resume(
     with _api("trainer", api_key, trainer_url) as client:
         job = client.post(f"/v1/training-jobs/{job_id}/resume")
         if wait:
-            job = _wait_training(client, job_id, poll_interval)
-    _print_json(job) if json_out else _show_training(job)
-    return _end(job, "status", "training job", _training_reason(job)) if wait else 0
+            job = wait_job(client, TRAINING, job_id, poll_interval)
+    show(job, json_out, _show_training)
+    return end_code(job, TRAINING) if wait else 0
+
+
+add_status_and_cancel(train_app, TRAINING, "trainer", TrainerUrl, _show_training,
+                      "A training job's status, progress, metrics and adapter (exit 1 if it failed or was "
+                      "cancelled).", "Cancel a training job.")
 
 
 # -- adapter registry ---------------------------------------------------------------------------------
@@ -965,13 +783,13 @@ adapters_app = typer.Typer(help="The adapter registry: which student version eac
 
 
 def _show_adapter_task(view: dict[str, Any]) -> None:
-    _fields([("task", view.get("task")), ("promoted", view.get("promoted") or "none"),
-             ("lineage", " <- ".join(reversed(view.get("lineage") or [])) or None)])
+    fields([("task", view.get("task")), ("promoted", view.get("promoted") or "none"),
+            ("lineage", " <- ".join(reversed(view.get("lineage") or [])) or None)])
     rows = [[v.get("version"), v.get("name"), v.get("base_model"), v.get("method"), _scalars(v.get("metrics")),
-             _when(v.get("created_at"))] for v in view.get("versions") or []]
+             when(v.get("created_at"))] for v in view.get("versions") or []]
     if rows:
         typer.echo("")
-        _table(rows, ["VERSION", "NAME", "BASE MODEL", "METHOD", "METRICS", "CREATED"])
+        table(rows, ["VERSION", "NAME", "BASE MODEL", "METHOD", "METRICS", "CREATED"])
 
 
 @adapters_app.command("list")
@@ -980,11 +798,8 @@ def adapters_list(trainer_url: TrainerUrl = None, api_key: ApiKey = None, json_o
     """Tasks with published adapters and the version each serves."""
     with _api("trainer", api_key, trainer_url) as client:
         listing = client.get("/v1/adapters")
-    if json_out:
-        _print_json(listing)
-        return 0
-    rows = [[t["task"], t.get("promoted") or "none", t.get("versions")] for t in listing.get("data", [])]
-    _table(rows, ["TASK", "PROMOTED", "VERSIONS"]) if rows else typer.echo("no adapters")
+    print_list(listing, json_out, ["TASK", "PROMOTED", "VERSIONS"],
+               lambda t: [t["task"], t.get("promoted") or "none", t.get("versions")], "no adapters")
     return 0
 
 
@@ -998,7 +813,7 @@ def adapters_show(task: TaskArg, trainer_url: TrainerUrl = None, api_key: ApiKey
     """A task's versions, metrics, promoted version and lineage."""
     with _api("trainer", api_key, trainer_url) as client:
         view = client.get(f"/v1/adapters/{task}")
-    _print_json(view) if json_out else _show_adapter_task(view)
+    show(view, json_out, _show_adapter_task)
     return 0
 
 
@@ -1014,7 +829,7 @@ def adapters_promote(
     """Serve VERSION for TASK (refused if it scores worse, unless --force; audited)."""
     with _api("trainer", api_key, trainer_url) as client:
         view = client.post(f"/v1/adapters/{task}/promote", json={"version": version, "force": force})
-    _print_json(view) if json_out else typer.echo(f"{task}: version {view.get('promoted')} promoted")
+    print_json(view) if json_out else typer.echo(f"{task}: version {view.get('promoted')} promoted")
     return 0
 
 
@@ -1025,7 +840,7 @@ def adapters_rollback(task: TaskArg, trainer_url: TrainerUrl = None, api_key: Ap
     """Serve the previously promoted version of TASK again (audited)."""
     with _api("trainer", api_key, trainer_url) as client:
         view = client.post(f"/v1/adapters/{task}/rollback")
-    _print_json(view) if json_out else typer.echo(f"{task}: rolled back to version {view.get('promoted')}")
+    print_json(view) if json_out else typer.echo(f"{task}: rolled back to version {view.get('promoted')}")
     return 0
 
 
@@ -1152,13 +967,13 @@ def classify_documents(client: ApiClient, documents: Iterator[dict[str, Any]], t
             limit = _LIMIT.search(exc.detail or "")
             if exc.status == 422 and limit and 0 < int(limit.group(1)) < len(batch):
                 batch_size = int(limit.group(1))
-                _err(f"note: the server takes at most {batch_size} documents per request; using that")
+                err(f"note: the server takes at most {batch_size} documents per request; using that")
                 continue
             if exc.status == 503 and retries < 5:
                 retries += 1
                 delay = exc.body.get("retry_after_s", 5)
                 delay = min(float(delay) if isinstance(delay, (int, float)) else 5.0, 15.0)
-                _err(f"warning: {exc.detail or exc.title}; retrying in {delay:.0f}s")
+                err(f"warning: {exc.detail or exc.title}; retrying in {delay:.0f}s")
                 time.sleep(delay)
                 continue
             raise
@@ -1222,7 +1037,7 @@ def classify(
     def write(result: dict[str, Any]) -> None:
         out.write(json.dumps(result, ensure_ascii=False) + "\n")
 
-    bar = _bar(None, "doc", f"classifying ({task})") if output is not None else None
+    bar = progress_bar(None, "doc", f"classifying ({task})") if output is not None else None
     ok = False
     try:
         with _api("inference", api_key, inference_url) as client:
@@ -1237,13 +1052,13 @@ def classify(
             if ok and partial is not None:
                 partial.replace(output)
             elif _keep_partial(partial):
-                _err(f"partial results kept in {partial}")
+                err(f"partial results kept in {partial}")
         else:
             out.flush()
     version = summary["adapter_version"]
     served = f"{task}@{version}" if version else f"{task} ({summary['mode'] or 'no documents'})"
-    _err(f"classified {summary['documents']} documents with {served}; {summary['errors']} with an error"
-         + (f"; results in {output}" if output else ""))
+    err(f"classified {summary['documents']} documents with {served}; {summary['errors']} with an error"
+        + (f"; results in {output}" if output else ""))
     return 0
 
 

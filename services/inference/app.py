@@ -21,6 +21,7 @@ from shared.adapters import AdapterRegistry
 from shared.app import create_service_app
 from shared.base_models import BaseModelResolver
 from shared.clients import AnonymizerClient
+from shared.config import secret_value
 from shared.db import check_database, create_db_engine, init_db
 from shared.files_api import files_upload_limits, install_files
 from shared.jobstore import JobStore
@@ -51,8 +52,7 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         client = EngineClient(options.engine.url or "", None, options.engine.request_timeout_s)
     anonymizer = None
     if options.anonymizer_url:
-        key = options.anonymizer_api_key.get_secret_value() if options.anonymizer_api_key else None
-        anonymizer = AnonymizerClient(options.anonymizer_url, key)
+        anonymizer = AnonymizerClient(options.anonymizer_url, secret_value(options.anonymizer_api_key))
     holder: dict[str, asyncio.Task[None]] = {}
 
     def on_startup(app: FastAPI) -> None:

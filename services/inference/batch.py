@@ -33,13 +33,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 
 from services.inference.metrics import InferenceMetrics
 from services.inference.protocol import (BatchJobView, BatchProgress, ClassifyRequest, ClassifyResponse,
-                                         CreateBatchJob, Document, ItemError)
+                                         CreateBatchJob, Document)
 from services.inference.routing import Router
 from services.inference.settings import InferenceOptions
 from shared.auth import Principal
@@ -61,6 +61,20 @@ RESULTS_KIND = "classification_results"
 MAX_ENGINE_TROUBLE = 3
 #: Work items inserted per statement when a job is created.
 ITEM_INSERT_CHUNK = 5_000
+
+
+class BatchJobSpec(BaseModel):
+    """What a batch job stores: the task to classify with, the input file and its record count (checked
+    again when the job runs: a file replaced under the same id is refused), and whether to anonymize."""
+
+    task: str
+    file_id: str
+    anonymize: bool = False
+    records: int
+
+    @classmethod
+    def of(cls, job: Job) -> "BatchJobSpec":
+        return cls.model_validate(job.spec)
 
 
 class ClassifierLike(Protocol):
@@ -194,18 +208,19 @@ class BatchJobService:
         limit = ctx.options.batch.max_items_per_job
         if row.records > limit:
             raise PayloadTooLarge(f"The file has {row.records} records; a batch job takes at most {limit}.")
-        spec = {"task": request.task, "file_id": row.id, "anonymize": request.anonymize, "records": row.records}
-        job = self._create_job(spec, principal.name, row.records)
+        spec = BatchJobSpec(task=request.task, file_id=row.id, anonymize=request.anonymize, records=row.records)
+        job = self._create_job(spec, principal.name)
         log.info("batch_job_created", job_id=job.id, task=request.task, items=row.records)
         self._wake()
         return self.view(job)
 
-    def _create_job(self, spec: dict[str, Any], owner: str, records: int) -> Job:
+    def _create_job(self, spec: BatchJobSpec, owner: str) -> Job:
         """`JobStore.create` for many items: the job and one item per record in one transaction (all or
         nothing: a worker never sees a job with part of its items), inserted in chunks without ORM objects
         (a million records stay a few MB in memory). An item's payload is empty: the record is read from
         the file by its line."""
-        row = JobRow(id=str(uuid.uuid4()), kind=JOB_KIND, state=JobState.QUEUED, spec=spec, progress={},
+        records = spec.records
+        row = JobRow(id=str(uuid.uuid4()), kind=JOB_KIND, state=JobState.QUEUED, spec=spec.model_dump(), progress={},
                      created_by=owner)
         with self.ctx.sessions.begin() as session:
             session.add(row)
@@ -229,14 +244,14 @@ class BatchJobService:
     def view(self, job_id: str | Job, principal: Principal | None = None) -> BatchJobView:
         job = job_id if isinstance(job_id, Job) else self.require_job(job_id, principal)
         counts = self.store.item_counts(job.id)
-        spec = job.spec
+        spec = BatchJobSpec.of(job)
         progress = BatchProgress(total=sum(counts.values()), done=counts[ItemState.DONE],
                                  failed=counts[ItemState.FAILED], pending=counts[ItemState.PENDING],
                                  in_progress=counts[ItemState.CLAIMED])
         error = job.reason if job.state in (JobState.PAUSED, JobState.FAILED, JobState.CANCELLED) else None
-        return BatchJobView(id=job.id, status=job.state.value, task=spec["task"], input_file_id=spec["file_id"],
+        return BatchJobView(id=job.id, status=job.state.value, task=spec.task, input_file_id=spec.file_id,
                             output_file_id=(job.result or {}).get("output_file_id"),
-                            anonymize=bool(spec.get("anonymize")), progress=progress, created_by=job.created_by,
+                            anonymize=spec.anonymize, progress=progress, created_by=job.created_by,
                             created_at=_unix(job.created_at), started_at=_unix(job.started_at),  # type: ignore[arg-type]
                             finished_at=_unix(job.finished_at), error=error)
 
@@ -279,37 +294,28 @@ class BatchRunner:
         self.slots = slots
         self._engine_trouble = 0
 
-    async def _db(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
     async def run(self) -> None:
         store = self.ctx.store
-        job = await self._db(store.get, self.job_id)
-        if job.state == JobState.QUEUED:
-            try:
-                job = await self._db(store.transition, self.job_id, JobState.RUNNING)
-            except Conflict:
-                job = await self._db(store.get, self.job_id)
-        if job.state != JobState.RUNNING:
-            return
-        spec = job.spec
+        if (job := await asyncio.to_thread(store.start, self.job_id)) is None:
+            return  # finished, paused or cancelled meanwhile
+        spec = BatchJobSpec.of(job)
         try:
-            source = await self._db(InputFile.open, self.ctx.files, self.ctx.objects, spec["file_id"],
+            source = await asyncio.to_thread(InputFile.open, self.ctx.files, self.ctx.objects, spec.file_id,
                                     self.ctx.work_dir / "batch")
         except NotFound as exc:
             await self._end(JobState.FAILED, f"the input file is gone: {exc.detail}")
             return
         try:
-            if len(source.offsets) != spec["records"]:
+            if len(source.offsets) != spec.records:
                 await self._end(JobState.FAILED, f"the input file has {len(source.offsets)} records, the job "
-                                                 f"{spec['records']}")
+                                                 f"{spec.records}")
                 return
             while await self._still_running():
                 if not await self._engine_ready():
                     raise _Pause("the engine is not available (starting, restarting or down); nothing was lost: "
                                  "resume the job once it serves again", "engine_unavailable")
                 async with self.slots:
-                    items = await self._db(store.claim_items, self.job_id, self.ctx.worker_id,
+                    items = await asyncio.to_thread(store.claim_items, self.job_id, self.ctx.worker_id,
                                            self.ctx.batch_size, self.ctx.lease)
                     if not items:
                         break
@@ -325,8 +331,7 @@ class BatchRunner:
         await self._finish_if_complete()
 
     async def _still_running(self) -> bool:
-        job = await self._db(self.ctx.store.get, self.job_id)
-        return job.state == JobState.RUNNING
+        return await asyncio.to_thread(self.ctx.store.is_running, self.job_id)
 
     async def _engine_ready(self) -> bool:
         """Whether the engine serves, waiting up to `engine_wait_s` for it (e.g. while it restarts)."""
@@ -339,14 +344,14 @@ class BatchRunner:
 
     async def _end(self, state: JobState, reason: str) -> None:
         try:
-            await self._db(self.ctx.store.transition, self.job_id, state, reason)
+            await asyncio.to_thread(self.ctx.store.transition, self.job_id, state, reason)
             log.warning(f"batch_job_{state.value}", job_id=self.job_id, reason=reason)
         except Conflict:
             pass  # cancelled (or ended by another replica) meanwhile
 
     async def _release(self, indices: list[int]) -> None:
         for idx in indices:
-            await self._db(self.ctx.store.release_item, self.job_id, idx, self.ctx.worker_id)
+            await asyncio.to_thread(self.ctx.store.release_item, self.job_id, idx, self.ctx.worker_id)
 
     def _documents(self, items: list[JobItem], source: InputFile) -> tuple[
             list[tuple[JobItem, str, Document]], list[ItemOutcome]]:
@@ -378,13 +383,13 @@ class BatchRunner:
             ready.append((item, doc_id, document))
         return ready, refused
 
-    async def _batch(self, items: list[JobItem], spec: dict[str, Any], source: InputFile) -> None:
-        ctx, task = self.ctx, spec["task"]
+    async def _batch(self, items: list[JobItem], spec: BatchJobSpec, source: InputFile) -> None:
+        ctx, task = self.ctx, spec.task
         started = time.perf_counter()
         ready, outcomes = self._documents(items, source)
         released: list[int] = []
         if ready:
-            request = ClassifyRequest(task=task, documents=[d for _, _, d in ready], anonymize=spec["anonymize"])
+            request = ClassifyRequest(task=task, documents=[d for _, _, d in ready], anonymize=spec.anonymize)
             try:
                 response = await ctx.classifier.classify(request)
             except (NotFound, ServiceUnavailable, Unprocessable) as exc:
@@ -407,7 +412,7 @@ class BatchRunner:
                     outcomes.append(ItemOutcome(item.idx, {"id": doc_id, "output": result.output,
                                                            "adapter_version": result.adapter_version}))
         if outcomes:
-            kept = await self._db(ctx.store.complete_items, self.job_id, ctx.worker_id, outcomes)
+            kept = await asyncio.to_thread(ctx.store.complete_items, self.job_id, ctx.worker_id, outcomes)
             for outcome in outcomes:
                 label = ("ok" if outcome.error is None else outcome.result["error"]["code"]) if outcome.idx in kept \
                     else "lease_lost"  # type: ignore[index]
@@ -425,22 +430,19 @@ class BatchRunner:
 
     async def _finish_if_complete(self) -> None:
         store = self.ctx.store
-        counts = await self._db(store.item_counts, self.job_id)
-        if counts[ItemState.PENDING] or counts[ItemState.CLAIMED]:
-            return  # other runners still hold items; the last one to finish closes the job
-        if not await self._still_running():
-            return
-        job = await self._db(store.get, self.job_id)
-        file_id = await self._db(write_results_file, self.ctx, job)
+        if (counts := await asyncio.to_thread(store.counts_if_all_finished, self.job_id)) is None:
+            return  # other runners still hold items (the last one to finish closes the job), or it stopped
+        job = await asyncio.to_thread(store.get, self.job_id)
+        file_id = await asyncio.to_thread(write_results_file, self.ctx, job)
         final = JobState.SUCCEEDED if counts[ItemState.DONE] or not counts[ItemState.FAILED] else JobState.FAILED
         reason = "every document failed; see the results" if final == JobState.FAILED else None
         result = {"output_file_id": file_id, "done": counts[ItemState.DONE], "failed": counts[ItemState.FAILED]}
         try:
-            await self._db(store.transition, self.job_id, final, reason, result)
+            await asyncio.to_thread(store.transition, self.job_id, final, reason, result)
             log.info("batch_job_finished", job_id=self.job_id, state=final, done=counts[ItemState.DONE],
                      failed=counts[ItemState.FAILED], output_file_id=file_id)
         except Conflict:  # cancelled, or closed by another replica, meanwhile: this copy is not the output
-            await self._db(delete_results_file, self.ctx, file_id)
+            await asyncio.to_thread(delete_results_file, self.ctx, file_id)
 
 
 def _failed(idx: int, doc_id: str, code: str, detail: str) -> ItemOutcome:
@@ -470,7 +472,7 @@ def write_results_file(ctx: BatchContext, job: Job) -> str:
                                     bytes=size, records=lines, labeled=0, source_format="jsonl",
                                     sha256=digest.hexdigest(), object_key=key, created_by=job.created_by,
                                     details={"kind": RESULTS_KIND, "job_id": job.id,
-                                             "input_file_id": job.spec["file_id"]}))
+                                             "input_file_id": BatchJobSpec.of(job).file_id}))
         except Exception:
             ctx.objects.delete(key)
             raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -11,14 +11,14 @@ from fastapi.responses import StreamingResponse
 from services.inference.batch import BatchJobService
 from services.inference.protocol import BatchJobList, BatchJobStatus, BatchJobView, CreateBatchJob
 from shared.auth import Principal, require_role
+from shared.errors import error_responses
 from shared.jobstore import JobState
 
 router = APIRouter(prefix="/v1/classify/batch-jobs", tags=["batch classification"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or invalid API key."},
-    403: {"description": "Role missing, or the job (or file) belongs to another key (admin reads every job)."},
-    404: {"description": "Unknown job, task or file."}, 422: {"description": "Invalid request."}}
+_ERRORS = error_responses(
+    forbidden="Role missing, or the job (or file) belongs to another key (admin reads every job).",
+    not_found="Unknown job, task or file.")
 
 
 def get_service(request: Request) -> BatchJobService:

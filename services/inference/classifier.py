@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from services.inference.base_tools import BaseModelTools
@@ -28,15 +29,14 @@ from shared.records import user_prompt_text
 from shared.structured_output import decoding_schema, parse_output, pin_labels
 
 
+@dataclass
 class Classifier:
-    def __init__(self, options: InferenceOptions, router: Router, client: EngineClient, metrics: InferenceMetrics,
-                 anonymizer: AnonymizerClient | None, tools: BaseModelTools) -> None:
-        self.options = options
-        self.tools = tools
-        self.router = router
-        self.client = client
-        self.metrics = metrics
-        self.anonymizer = anonymizer
+    options: InferenceOptions
+    router: Router
+    client: EngineClient
+    metrics: InferenceMetrics
+    anonymizer: AnonymizerClient | None
+    tools: BaseModelTools
 
     def check(self, request: ClassifyRequest) -> None:
         """Refuse what would be refused anyway before any work is done (404, 422, 503)."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from shared.protocol import StrictModel, require_exactly_one
 
 TASK_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
-class Document(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Document(StrictModel):
     id: str | None = Field(default=None, min_length=1, max_length=128, description="Echoed in the result; "
                            "defaults to the document's position ('0', '1', ...).")
     text: str | None = Field(default=None, min_length=1, description="The document text.")
@@ -23,8 +23,7 @@ class Document(BaseModel):
 
     @model_validator(mode="after")
     def _one_body(self) -> "Document":
-        if (self.text is None) == (self.user_prompt is None):
-            raise ValueError("give exactly one of 'text' or 'user_prompt'")
+        require_exactly_one(self, "text", "user_prompt")
         if isinstance(self.user_prompt, str) and not self.user_prompt.strip():
             raise ValueError("user_prompt is empty")
         if isinstance(self.user_prompt, dict) and not self.user_prompt:
@@ -35,9 +34,7 @@ class Document(BaseModel):
         return self.text if self.text is not None else self.user_prompt  # type: ignore[return-value]
 
 
-class ClassifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClassifyRequest(StrictModel):
     task: str = Field(pattern=TASK_PATTERN)
     documents: list[Document] = Field(min_length=1)
     anonymize: bool = Field(default=False, description="Run the documents through the anonymizer first.")
@@ -76,13 +73,11 @@ class ClassifyResponse(BaseModel):
     results: list[ClassifyResult]
 
 
-class ChatCompletionRequest(BaseModel):
+class ChatCompletionRequest(StrictModel):
     """OpenAI chat completion request, limited to the fields below (anything else is a 422: no engine option
     reaches vLLM unchecked). `model` is a task name (its promoted version), `<task>@<version>` while it
     serves, or the base model's name. The total size of the messages and `max_tokens` are capped by the
     service's settings (max_document_chars, max_tokens)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1, max_length=200)
     messages: list[dict[str, Any]] = Field(min_length=1, max_length=64)
@@ -150,10 +145,8 @@ BatchJobStatus = Literal["queued", "running", "paused", "succeeded", "failed", "
 FILE_ID_PATTERN = r"^file-[0-9a-f]{32}$"  # shared.files.FILE_ID_PATTERN
 
 
-class CreateBatchJob(BaseModel):
+class CreateBatchJob(StrictModel):
     """Classify every record of an uploaded file (`POST /v1/files`, purpose `classification`)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     task: str = Field(pattern=TASK_PATTERN)
     file_id: str = Field(pattern=FILE_ID_PATTERN, description="A file uploaded with purpose 'classification'.")

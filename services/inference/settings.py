@@ -120,7 +120,7 @@ class InferenceSettings(ServiceSettings):
     inference: InferenceOptions = InferenceOptions()
 
     def resolved_work_dir(self) -> Path:
-        return (self.inference.work_dir or self.data_dir / "inference").resolve()
+        return self.scratch_dir(self.inference.work_dir, "inference")
 
     def resolved_model_roots(self) -> list[Path]:
-        return [*self.inference.local_model_roots, self.data_dir / "models"]
+        return self.allowed_model_roots(self.inference.local_model_roots)

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from shared.app import request_id
 from shared.auth import Principal, require_role
+from shared.errors import error_responses
 from shared.jobstore import JobState
 from services.teacher.protocol import (CreateLabelingJob, Estimate, ItemFailureList, JobEventList,
                                        LabelingJobList, LabelingJobView)
@@ -17,9 +18,8 @@ from services.teacher.service import LabelingService
 
 router = APIRouter(prefix="/v1/labeling-jobs", tags=["labeling jobs"])
 
-_ERRORS = {401: {"description": "Missing or invalid API key."},
-           403: {"description": "Role missing, or the job belongs to another key (admin reads every job)."},
-           404: {"description": "Unknown job."}, 422: {"description": "Invalid request."}}
+_ERRORS = error_responses(forbidden="Role missing, or the job belongs to another key (admin reads every job).",
+                          not_found="Unknown job.")
 
 
 def get_service(request: Request) -> LabelingService:
@@ -71,11 +71,11 @@ async def get_results(job_id: str, service: Service, principal: CanLabel) -> Str
 
 @router.post("/{job_id}/cancel", response_model=LabelingJobView, responses={**_ERRORS, 409: {"description": "Already finished."}},
              summary="Cancel a job; labeled items are kept.")
-async def cancel_job(job_id: str, service: Service, principal: CanLabel) -> LabelingJobView:
-    return await run_in_threadpool(service.cancel, job_id, principal)
+async def cancel_job(job_id: str, request: Request, service: Service, principal: CanLabel) -> LabelingJobView:
+    return await run_in_threadpool(service.cancel, job_id, principal, request_id(request))
 
 
 @router.post("/{job_id}/resume", response_model=LabelingJobView, responses={**_ERRORS, 409: {"description": "Not paused or failed."}},
              summary="Resume a paused or failed job (failed items are retried).")
-async def resume_job(job_id: str, service: Service, principal: CanLabel) -> LabelingJobView:
-    return await run_in_threadpool(service.resume, job_id, principal)
+async def resume_job(job_id: str, request: Request, service: Service, principal: CanLabel) -> LabelingJobView:
+    return await run_in_threadpool(service.resume, job_id, principal, request_id(request))

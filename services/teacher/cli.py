@@ -13,9 +13,7 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
 import sys
-from datetime import timedelta
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,23 +22,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 
-from shared.audit import AuditLog
 from shared.auth import LOCAL_PRINCIPAL
-from shared.clients import AnonymizerClient, wait_until_healthy
-from shared.db import create_db_engine, init_db
+from shared.clients import AnonymizerClient
+from shared.config import secret_value
 from shared.errors import ProblemError
-from shared.jobstore import ItemState, JobState, JobStore
-from shared.keys import derive_fernet, load_master_key
+from shared.jobstore import ItemState, JobState
 from shared.metrics import create_service_metrics
+from shared.processes import running_service
 from shared.records import parse_records
-from shared.storage import create_object_store
 from shared.tasks import TaskSpec
+from services.teacher.context import labeling_service, open_stores
 from services.teacher.metrics import TeacherMetrics
 from services.teacher.protocol import CreateLabelingJob, DatasetSpec, ExecutionSpec, TeacherSpec
 from services.teacher.runner import LabelingRunner, RunnerContext, dataset_line, iter_items
 from services.teacher.service import LabelingService
 from services.teacher.settings import TeacherEndpoint, TeacherSettings
-from shared.processes import free_port
 
 CLI_KEY_ENV = "LLM4GOV_TEACHER_API_KEY"
 CLI_ENDPOINT = "config"
@@ -71,17 +67,10 @@ def _anonymizer(url: str | None, data_dir: Path) -> Iterator[str]:
     if url:
         yield url
         return
-    port = free_port()
-    env = {**os.environ, "LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir), "LLM4GOV_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "anonymizer", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(base, timeout_s=180, path="/readyz", process=proc)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    env = {"LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir), "LLM4GOV_LOG_LEVEL": "WARNING"}
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with running_service("anonymizer", env, data_dir / "anonymizer.log") as (url, _proc):
+        yield url
 
 
 def _schema_name(name: str) -> str:
@@ -109,22 +98,16 @@ def run_label(config_path: Path, resume: str | None = None) -> int:
         print("error: base_url is not a valid http(s) URL", file=sys.stderr)
         return 2
     options = settings.teacher.model_copy(update={"endpoints": {CLI_ENDPOINT: endpoint}, "endpoints_file": None})
-    engine = create_db_engine(settings.resolved_database_url())
-    sessions = init_db(engine)
-    store = JobStore(sessions)
-    objects = create_object_store(settings)
-    secret = settings.teacher.secret_key.get_secret_value() if settings.teacher.secret_key else None
-    master = load_master_key(secret, settings.data_dir / "teacher.key", "LLM4GOV_TEACHER__SECRET_KEY")
+    stores = open_stores(settings)
+    store = stores.store
     anonymizer_url = cfg.anonymizer_url or os.environ.get("LLM4GOV_TEACHER__ANONYMIZER_URL")
-    anonymizer_key = settings.teacher.anonymizer_api_key
+    # the configured key is for the configured anonymizer; the local one started for this run has auth off
+    anonymizer_key = secret_value(settings.teacher.anonymizer_api_key) if anonymizer_url else None
     with _anonymizer(anonymizer_url, settings.data_dir) as url:
-        client = AnonymizerClient(url, anonymizer_key.get_secret_value() if anonymizer_url and anonymizer_key else None)
-        ctx = RunnerContext(store=store, objects=objects, anonymizer=client,
-                            payload_key=derive_fernet(master, "item-payload", b"llm4gov-teacher"),
-                            metrics=TeacherMetrics(create_service_metrics("teacher")),
-                            worker_id=f"cli-{socket.gethostname()}",
-                            lease=timedelta(seconds=options.lease_s), endpoints=options.resolved_endpoints)
-        service = LabelingService(ctx, objects, options, AuditLog(sessions, "teacher"))
+        service = labeling_service(stores, options, AnonymizerClient(url, anonymizer_key),
+                                   TeacherMetrics(create_service_metrics("teacher")),
+                                   worker_id=f"cli-{socket.gethostname()}")
+        ctx = service.ctx
         store.release_worker_claims(ctx.worker_id)  # what an interrupted run of this CLI still held
         try:
             job_id = resume or _create(service, cfg, resolve)

@@ -5,19 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from shared.files import FILE_ID_PATTERN
 from shared.jobstore import JobState
+from shared.protocol import StrictModel, require_exactly_one
 from shared.records import Record
 from shared.tasks import TaskSpec
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TeacherSpec(_Strict):
+class TeacherSpec(StrictModel):
     endpoint: str = Field(default="openai", min_length=1, max_length=64,
                           description="Name of a teacher endpoint the operator configured "
                                       "(LLM4GOV_TEACHER__ENDPOINTS); a job gives no URL and no key.")
@@ -33,7 +30,7 @@ class TeacherSpec(_Strict):
     price_per_million_output_tokens: float = Field(default=0.0, ge=0)
 
 
-class ExecutionSpec(_Strict):
+class ExecutionSpec(StrictModel):
     concurrency: int = Field(default=16, ge=1, le=512)
     requests_per_minute: int | None = Field(default=None, ge=1)
     tokens_per_minute: int | None = Field(default=None, ge=1)
@@ -47,7 +44,7 @@ class ExecutionSpec(_Strict):
                                           description="n samples per document; majority label, agreement kept.")
 
 
-class DatasetSpec(_Strict):
+class DatasetSpec(StrictModel):
     """Inline records, a file uploaded through `/v1/files` (purpose `labeling`), or an object-storage key
     holding a JSON array or JSONL file."""
 
@@ -57,12 +54,11 @@ class DatasetSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> "DatasetSpec":
-        if sum(v is not None for v in (self.records, self.file_id, self.uri)) != 1:
-            raise ValueError("give exactly one of 'records', 'file_id' or 'uri'")
+        require_exactly_one(self, "records", "file_id", "uri")
         return self
 
 
-class CreateLabelingJob(_Strict):
+class CreateLabelingJob(StrictModel):
     task: TaskSpec
     dataset: DatasetSpec
     teacher: TeacherSpec

@@ -31,6 +31,7 @@ from services.teacher.llm import CallMetrics, TeacherAuthError, TeacherClient
 from services.teacher.metrics import TeacherMetrics
 from services.teacher.protocol import ExecutionSpec, TeacherSpec
 from services.teacher.settings import TeacherEndpoint
+from services.teacher.specs import LabelingJobSpec
 
 log = get_logger("teacher.runner")
 
@@ -60,22 +61,6 @@ def encrypt_payload(key: Fernet, record: dict[str, Any]) -> dict[str, Any]:
     blob = key.encrypt(json.dumps({"system_prompt": record["system_prompt"],
                                    "user_prompt": record["user_prompt"]}, ensure_ascii=False).encode("utf-8"))
     return {"id": record.get("id"), "enc": blob.decode("ascii")}
-
-
-def encrypt_task(key: Fernet, task: Task) -> str:
-    """The task as stored in the job spec: its instruction and descriptions may hold personal data."""
-    return key.encrypt(json.dumps(task.model_dump(), ensure_ascii=False).encode("utf-8")).decode("ascii")
-
-
-def job_task(key: Fernet, spec: dict[str, Any]) -> Task:
-    """The job's task, decrypted (specs written before encryption hold it in clear under `task`)."""
-    if "task_enc" in spec:
-        return Task.model_validate_json(key.decrypt(spec["task_enc"].encode("ascii")))
-    return Task.model_validate(spec["task"])
-
-
-def task_name(spec: dict[str, Any]) -> str:
-    return spec.get("task_name") or spec["task"]["name"]
 
 
 def dataset_line(item: JobItem, key: Fernet | None = None) -> dict[str, Any]:
@@ -113,9 +98,6 @@ class LabelingRunner:
         self._outcomes: asyncio.Queue[ItemOutcome | None] = asyncio.Queue()
 
     # --- helpers ----------------------------------------------------------------------------------
-    async def _db(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
     def _request_pause(self, reason: str) -> None:
         if self.pause_reason is None:
             self.pause_reason = reason
@@ -123,23 +105,16 @@ class LabelingRunner:
 
     async def _release(self, indices: list[int]) -> None:
         for idx in indices:
-            await self._db(self.ctx.store.release_item, self.job_id, idx, self.ctx.worker_id)
+            await asyncio.to_thread(self.ctx.store.release_item, self.job_id, idx, self.ctx.worker_id)
 
     # --- the run ----------------------------------------------------------------------------------
     async def run(self) -> None:
         store = self.ctx.store
-        job = await self._db(store.get, self.job_id)
-        if job.state == JobState.QUEUED:
-            try:
-                job = await self._db(store.transition, self.job_id, JobState.RUNNING)
-            except Conflict:
-                job = await self._db(store.get, self.job_id)
-        if job.state != JobState.RUNNING:
-            return
-        spec = job.spec
-        task = job_task(self.ctx.payload_key, spec)
-        teacher = TeacherSpec.model_validate(spec["teacher"])
-        execution = ExecutionSpec.model_validate(spec["execution"])
+        if (job := await asyncio.to_thread(store.start, self.job_id)) is None:
+            return  # finished, paused or cancelled meanwhile
+        spec = LabelingJobSpec.of(job)
+        task = spec.decrypted_task(self.ctx.payload_key)
+        teacher, execution = spec.teacher, spec.execution
         endpoint = self.ctx.endpoints().get(teacher.endpoint)
         if endpoint is None:
             await self._pause(f"the teacher endpoint '{teacher.endpoint}' is not configured any more")
@@ -149,7 +124,7 @@ class LabelingRunner:
             await self._pause(f"the API key variable {endpoint.api_key_env} of teacher endpoint "
                               f"'{teacher.endpoint}' is not set")
             return
-        if not spec.get("send_raw_text"):
+        if not spec.send_raw_text:
             try:  # the instruction and the schema's descriptions go to the teacher too
                 task = await self._anonymized_task(task)
             except AnonymizerUnavailable as exc:
@@ -175,7 +150,7 @@ class LabelingRunner:
             await self._outcomes.put(None)
             await writer
             if client.fell_back:
-                await self._db(store.add_event, self.job_id, "teacher.response_format",
+                await asyncio.to_thread(store.add_event, self.job_id, "teacher.response_format",
                                {"used": "json_object", "reason": "endpoint refused json_schema"})
             await client.aclose()
         if self.pause_reason:
@@ -185,19 +160,18 @@ class LabelingRunner:
 
     async def _pause(self, reason: str) -> None:
         try:
-            await self._db(self.ctx.store.transition, self.job_id, JobState.PAUSED, reason)
+            await asyncio.to_thread(self.ctx.store.transition, self.job_id, JobState.PAUSED, reason)
             log.warning("job_paused", job_id=self.job_id, reason=reason)
         except Conflict:
             pass  # cancelled or already paused meanwhile
 
     async def _still_running(self) -> bool:
-        job = await self._db(self.ctx.store.get, self.job_id)
-        return job.state == JobState.RUNNING
+        return await asyncio.to_thread(self.ctx.store.is_running, self.job_id)
 
     async def _over_budget(self, execution: ExecutionSpec, teacher: TeacherSpec) -> str | None:
         if execution.budget_tokens is None and execution.budget_cost is None:
             return None
-        used_in, used_out = await self._db(self.ctx.store.usage_totals, self.job_id)
+        used_in, used_out = await asyncio.to_thread(self.ctx.store.usage_totals, self.job_id)
         if execution.budget_tokens is not None and used_in + used_out >= execution.budget_tokens:
             return f"token budget reached ({used_in + used_out} of {execution.budget_tokens})"
         cost = cost_of(teacher, used_in, used_out)
@@ -205,7 +179,7 @@ class LabelingRunner:
             return f"cost budget reached ({cost:.4f} of {execution.budget_cost})"
         return None
 
-    async def _feed(self, queue: asyncio.Queue, spec: dict[str, Any], execution: ExecutionSpec,
+    async def _feed(self, queue: asyncio.Queue, spec: LabelingJobSpec, execution: ExecutionSpec,
                     teacher: TeacherSpec, instruction: str) -> None:
         chunk = max(2 * execution.concurrency, execution.documents_per_call)
         while not self.stop.is_set():
@@ -216,7 +190,7 @@ class LabelingRunner:
             if reason:
                 self._request_pause(reason)
                 return
-            items = await self._db(self.ctx.store.claim_items, self.job_id, self.ctx.worker_id, chunk,
+            items = await asyncio.to_thread(self.ctx.store.claim_items, self.job_id, self.ctx.worker_id, chunk,
                                    self.ctx.lease)
             if not items:
                 return
@@ -233,7 +207,7 @@ class LabelingRunner:
                 for group in _groups(prepared, execution.documents_per_call):
                     await queue.put(group)
 
-    async def _prepare(self, items: list[JobItem], spec: dict[str, Any],
+    async def _prepare(self, items: list[JobItem], spec: LabelingJobSpec,
                        instruction: str) -> list[tuple[JobItem, Document]]:
         """Anonymize the items that are not anonymized yet and persist the result (one transaction).
 
@@ -241,7 +215,7 @@ class LabelingRunner:
         instruction for every record, so each distinct one is anonymized once per run. `instruction`
         (already anonymized unless the job sends raw text) stands in for a missing system prompt.
         """
-        if spec.get("send_raw_text"):
+        if spec.send_raw_text:
             # raw text stays encrypted at rest: decrypted here, in memory, for the call only
             records = [json.loads(self.ctx.payload_key.decrypt(i.payload["enc"].encode("ascii"))) for i in items]
             return [(i, Document(i.idx, r["system_prompt"] or instruction,
@@ -255,7 +229,7 @@ class LabelingRunner:
             updated = [{"id": i.payload.get("id"), "system_prompt": systems[r["system_prompt"]],
                         "user_prompt": res["document"], "mapping_id": res.get("mapping_id"), "anonymized": True}
                        for i, r, res in zip(raw, records, results, strict=True)]
-            await self._db(self.ctx.store.update_item_payloads, self.job_id, self.ctx.worker_id,
+            await asyncio.to_thread(self.ctx.store.update_item_payloads, self.job_id, self.ctx.worker_id,
                            {item.idx: payload for item, payload in zip(raw, updated)})
             for item, payload in zip(raw, updated):
                 item.payload = payload
@@ -364,24 +338,21 @@ class LabelingRunner:
             batch = [o for o in batch if o is not None]
             if not batch:
                 continue
-            kept = await self._db(self.ctx.store.complete_items, self.job_id, self.ctx.worker_id, batch)
+            kept = await asyncio.to_thread(self.ctx.store.complete_items, self.job_id, self.ctx.worker_id, batch)
             for o in batch:
                 outcome = ("done" if o.error is None else "failed") if o.idx in kept else "lease_lost"
                 self.ctx.metrics.items.labels(self.job_id, outcome).inc()
 
     async def _finish_if_complete(self, task: Task, teacher: TeacherSpec) -> None:
         store = self.ctx.store
-        counts = await self._db(store.item_counts, self.job_id)
-        if counts[ItemState.PENDING] or counts[ItemState.CLAIMED]:
-            return  # other runners still hold items; the last one to finish closes the job
-        if not await self._still_running():
-            return
-        result = await self._db(self._write_dataset, task, teacher, counts)
+        if (counts := await asyncio.to_thread(store.counts_if_all_finished, self.job_id)) is None:
+            return  # other runners still hold items (the last one to finish closes the job), or it stopped
+        result = await asyncio.to_thread(self._write_dataset, task, teacher, counts)
         final = JobState.SUCCEEDED if counts[ItemState.DONE] else JobState.FAILED
         reason = (f"{counts[ItemState.FAILED]} item(s) failed; see /failures" if counts[ItemState.FAILED]
                   else None)
         try:
-            await self._db(store.transition, self.job_id, final, reason, result)
+            await asyncio.to_thread(store.transition, self.job_id, final, reason, result)
             log.info("job_finished", job_id=self.job_id, state=final, done=counts[ItemState.DONE],
                      failed=counts[ItemState.FAILED])
         except Conflict:
@@ -390,7 +361,7 @@ class LabelingRunner:
     def _write_dataset(self, task: Task, teacher: TeacherSpec, counts: dict[str, int]) -> dict[str, Any]:
         store, objects = self.ctx.store, self.ctx.objects
         job = store.get(self.job_id)
-        raw = bool(job.spec.get("send_raw_text"))
+        raw = LabelingJobSpec.of(job).send_raw_text
         prefix = f"datasets/{self.job_id}"
         if not raw:  # a raw-text job's results stay encrypted in the job store (admins read /results)
             lines = [dataset_line(item) for item in iter_items(store, self.job_id, ItemState.DONE)]

@@ -18,8 +18,8 @@ from shared.storage import ObjectNotFound, ObjectStore
 from shared.tasks import SchemaError, Task, TaskSpec
 from services.teacher.protocol import (CreateLabelingJob, Estimate, ItemFailure, JobEventView, LabelingJobView,
                                        Progress, TeacherSpec)
-from services.teacher.runner import (RunnerContext, cost_of, dataset_line, encrypt_payload, encrypt_task, iter_items,
-                                     task_name)
+from services.teacher.runner import RunnerContext, cost_of, dataset_line, encrypt_payload, iter_items
+from services.teacher.specs import LabelingJobSpec
 from services.teacher.settings import TeacherEndpoint, TeacherOptions
 from services.teacher.worker import JOB_KIND
 
@@ -117,11 +117,9 @@ class LabelingService:
             if not principal.has("admin"):
                 raise Forbidden("Sending raw (not anonymized) text needs the 'admin' role.")
         # the task's instruction and descriptions are encrypted at rest like the records
-        spec = {"task_name": task.name, "task_enc": encrypt_task(self.ctx.payload_key, task),
-                "teacher": teacher.model_dump(mode="json"),
-                "execution": execution.model_dump(), "send_raw_text": request.send_raw_text}
+        spec = LabelingJobSpec.create(self.ctx.payload_key, task, teacher, execution, request.send_raw_text)
         items = [encrypt_payload(self.ctx.payload_key, r.model_dump()) for r in records]
-        job = self.store.create(JOB_KIND, spec, principal.name, items=items)
+        job = self.store.create(JOB_KIND, spec.stored(), principal.name, items=items)
         if request.send_raw_text:
             self.audit.record(principal, "label.raw_text", f"labeling-job:{job.id}", request_id=request_id,
                               details={"items": len(items), "teacher_model": teacher.model})
@@ -141,7 +139,8 @@ class LabelingService:
         job = job_id if isinstance(job_id, Job) else self.require_job(job_id, principal)
         counts = self.store.item_counts(job.id)
         used_in, used_out = self.store.usage_totals(job.id)
-        teacher = TeacherSpec.model_validate(job.spec["teacher"])
+        spec = LabelingJobSpec.of(job)
+        teacher = spec.teacher
         rate = None
         if job.started_at is not None:
             ended: datetime = job.finished_at or (job.updated_at if job.state == JobState.PAUSED else utcnow())
@@ -152,9 +151,9 @@ class LabelingService:
                             pending=counts[ItemState.PENDING], in_progress=counts[ItemState.CLAIMED],
                             items_per_second=rate, tokens_in=used_in, tokens_out=used_out,
                             estimated_cost=round(cost_of(teacher, used_in, used_out), 6))
-        return LabelingJobView(id=job.id, state=job.state, reason=job.reason, task=task_name(job.spec),
+        return LabelingJobView(id=job.id, state=job.state, reason=job.reason, task=spec.task_name,
                                teacher_model=teacher.model, progress=progress, dataset=job.result,
-                               send_raw_text=bool(job.spec.get("send_raw_text")),
+                               send_raw_text=spec.send_raw_text,
                                created_by=job.created_by, created_at=job.created_at, updated_at=job.updated_at)
 
     def list(self, state: JobState | None, limit: int, principal: Principal | None = None) -> list[LabelingJobView]:
@@ -174,7 +173,7 @@ class LabelingService:
     def require_results(self, job_id: str, principal: Principal | None = None) -> Job:
         """The job whose results `principal` may read: its own (or admin); a raw-text job's only with admin."""
         job = self.require_job(job_id, principal)
-        if job.spec.get("send_raw_text") and principal is not None and not principal.has("admin"):
+        if LabelingJobSpec.of(job).send_raw_text and principal is not None and not principal.has("admin"):
             raise Forbidden(f"Job '{job_id}' sent raw (not anonymized) text; its results need the 'admin' role.")
         return job
 
@@ -184,14 +183,18 @@ class LabelingService:
             yield dump_jsonl([dataset_line(item, self.ctx.payload_key)])
 
     # --- control ----------------------------------------------------------------------------------
-    def cancel(self, job_id: str, principal: Principal) -> LabelingJobView:
-        self.require_job(job_id, principal)
+    def cancel(self, job_id: str, principal: Principal, request_id: str | None = None) -> LabelingJobView:
+        previous = self.require_job(job_id, principal).state
         self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
+        self.audit.record(principal, "label.cancel", f"labeling-job:{job_id}", request_id=request_id,
+                          details={"previous_state": previous})
         return self.view(job_id)
 
-    def resume(self, job_id: str, principal: Principal) -> LabelingJobView:
-        self.require_job(job_id, principal)
+    def resume(self, job_id: str, principal: Principal, request_id: str | None = None) -> LabelingJobView:
+        previous = self.require_job(job_id, principal).state
         self.store.resume_item_job(job_id, principal.name)
+        self.audit.record(principal, "label.resume", f"labeling-job:{job_id}", request_id=request_id,
+                          details={"previous_state": previous})
         self._wake()
         return self.view(job_id)
 

@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from shared.app import request_id
 from shared.auth import Principal, require_role
+from shared.errors import error_responses
 from shared.jobstore import JobState
 from services.trainer.protocol import (AdapterTaskList, AdapterTaskView, BaseModelList, CheckpointList,
                                        CreateTrainingJob, EventList, PromoteRequest, TrainingJobList,
@@ -19,9 +20,7 @@ jobs = APIRouter(prefix="/v1/training-jobs", tags=["training jobs"])
 adapters = APIRouter(prefix="/v1/adapters", tags=["adapter registry"])
 models = APIRouter(prefix="/v1/base-models", tags=["base models"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or invalid API key."}, 403: {"description": "Role missing."},
-    404: {"description": "Not found."}, 422: {"description": "Invalid request."}}
+_ERRORS = error_responses()
 
 JobId = Annotated[str, Path(max_length=64)]
 TaskName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]

@@ -13,9 +13,10 @@ from shared.audit import AuditLog
 from shared.db import check_database, create_db_engine, init_db
 from shared.jobstore import JobStore
 from shared.storage import create_object_store
+from shared.workers import BackgroundWorker
 from services.trainer.api import adapters, jobs, models
 from services.trainer.openai_api import router as fine_tuning
-from services.trainer.base_models import BaseModelResolver
+from shared.base_models import BaseModelResolver
 from services.trainer.executors import Executor, LocalProcessExecutor
 from services.trainer.metrics import TrainerMetrics
 from services.trainer.service import TrainingService
@@ -44,31 +45,21 @@ def create_app(settings: TrainerSettings | None = None) -> FastAPI:
     store = JobStore(sessions)
     resolver = BaseModelResolver(objects, settings.resolved_work_dir() / "base-models", settings.resolved_model_roots())
 
-    holder: dict[str, TrainingWorker] = {}
+    def build_worker(app: FastAPI) -> TrainingWorker:
+        return TrainingWorker(store, create_executor(settings), app.state.trainer_metrics, options.worker_id,
+                              options.lease_s, options.poll_interval_s, options.max_concurrent_jobs,
+                              run_attempts=options.run_attempts, retry_backoff_s=options.retry_backoff_s,
+                              retry_backoff_max_s=options.retry_backoff_max_s, objects=objects)
 
-    def on_startup(app: FastAPI) -> None:
-        if options.worker_enabled:
-            worker = TrainingWorker(store, create_executor(settings), app.state.trainer_metrics, options.worker_id,
-                                    options.lease_s, options.poll_interval_s, options.max_concurrent_jobs,
-                                    run_attempts=options.run_attempts, retry_backoff_s=options.retry_backoff_s,
-                                    retry_backoff_max_s=options.retry_backoff_max_s, objects=objects)
-            worker.start()
-            holder["worker"] = worker
-
-    def on_shutdown(_app: FastAPI) -> None:
-        if "worker" in holder:
-            holder["worker"].stop()
-        engine.dispose()
-
+    worker = BackgroundWorker(build_worker, enabled=options.worker_enabled)
     app = create_service_app(
         "trainer", settings, title="LLM4Gov trainer", description=DESCRIPTION, routers=[jobs, adapters, models, fine_tuning],
         readiness={"database": partial(check_database, engine), "object_storage": objects.check},
-        on_startup=on_startup, on_shutdown=on_shutdown, upload_limits=files_upload_limits(settings),
+        worker=worker, on_shutdown=lambda _app: engine.dispose(), upload_limits=files_upload_limits(settings),
     )
     files = install_files(app, settings, sessions, objects, "trainer")
     app.state.trainer_metrics = TrainerMetrics(app.state.metrics)
     app.state.training = TrainingService(store, objects, AdapterRegistry(objects, sessions), resolver,
                                          AuditLog(sessions, "trainer"), options,
-                                         wake=lambda: holder["worker"].wake() if "worker" in holder else None,
-                                         files=files)
+                                         wake=worker.wake, files=files)
     return app

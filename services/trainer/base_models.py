@@ -19,8 +19,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.base_models import BASE_MODELS_PREFIX, BaseModelResolver, is_checkpoint, upload_base_model
-
 
 @dataclass(frozen=True)
 class PackagedModel:
@@ -82,6 +80,3 @@ def import_packaged_model(name: str, output_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="llm4gov-gguf-") as scratch:
         return convert_gguf(PACKAGED_MODELS[name].gguf_path(Path(scratch)), output_dir)
 
-
-__all__ = ["BASE_MODELS_PREFIX", "PACKAGED_MODELS", "BaseModelResolver", "PackagedModel", "convert_gguf",
-           "import_packaged_model", "is_checkpoint", "upload_base_model"]

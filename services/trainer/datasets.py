@@ -22,6 +22,7 @@ from shared.records import Record, RecordsError, dump_jsonl, parse_records
 from shared.storage import ObjectNotFound, ObjectStore
 from shared.tasks import SchemaError, Task
 from services.trainer.protocol import CreateTrainingJob, DatasetSource
+from services.trainer.specs import DatasetSnapshot, SplitSnapshot
 
 SNAPSHOT_PREFIX = "training-data"
 #: Reads an uploaded file's records and task (`/v1/files`, purpose fine-tune) for the caller, or raises a 4xx.
@@ -35,26 +36,26 @@ class PreparedData:
     validation: list[Record]
     source: dict[str, Any]
 
-    def snapshot(self, objects: ObjectStore) -> dict[str, Any]:
+    def snapshot(self, objects: ObjectStore) -> DatasetSnapshot:
         """Write train and validation records (content-addressed) and describe them for the manifest."""
-        out = dict(self.source)
+        splits = {}
         for name, records in (("train", self.train), ("validation", self.validation)):
             data = dump_jsonl(records)
             digest = hashlib.sha256(data).hexdigest()
             key = f"{SNAPSHOT_PREFIX}/{digest}.jsonl"
             if records and not objects.exists(key):
                 objects.put_bytes(key, data, "application/x-ndjson")
-            out[name] = {"uri": key if records else None, "sha256": digest, "records": len(records)}
-        return out
+            splits[name] = SplitSnapshot(uri=key if records else None, sha256=digest, records=len(records))
+        return DatasetSnapshot(source=self.source, **splits)
 
 
-def load_snapshot(objects: ObjectStore, described: dict[str, Any]) -> list[Record]:
-    """The records a job snapshot describes (an empty split has no object)."""
-    if not described.get("uri"):
+def load_snapshot(objects: ObjectStore, split: SplitSnapshot) -> list[Record]:
+    """The records of a frozen split (an empty split has no object)."""
+    if not split.uri:
         return []
-    data = objects.get_bytes(described["uri"])
-    if hashlib.sha256(data).hexdigest() != described["sha256"]:
-        raise RuntimeError(f"training data {described['uri']} does not match its recorded SHA-256")
+    data = objects.get_bytes(split.uri)
+    if hashlib.sha256(data).hexdigest() != split.sha256:
+        raise RuntimeError(f"training data {split.uri} does not match its recorded SHA-256")
     return parse_records(data)
 
 
@@ -153,5 +154,5 @@ def prepare(objects: ObjectStore, request: CreateTrainingJob, max_records: int,
     if request.instruction_mode == "full" and missing:
         raise Unprocessable(f"instruction_mode 'full' needs a system_prompt: labeled record {missing[0]} has none "
                             "and the task has no instruction.")
-    return PreparedData(task=task, train=train, validation=validation, source={"source": described})
+    return PreparedData(task=task, train=train, validation=validation, source=described)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from shared.jobstore import JobState, JobStore
 from shared.metrics import ServiceMetrics
+from services.trainer.specs import TrainingJobSpec
 
 
 class TrainerMetrics:
@@ -60,4 +61,4 @@ class TrainerMetrics:
             self._seen_results.add(job.id)
             for key in ("agreement", "macro_f1", "schema_valid_rate"):
                 if isinstance(metrics.get(key), (int, float)):
-                    self.eval_score.labels(job.spec["task"]["name"], key).set(metrics[key])
+                    self.eval_score.labels(TrainingJobSpec.of(job).task.name, key).set(metrics[key])

@@ -6,23 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from shared.adapters import RegistryEvent
 from shared.files import FILE_ID_PATTERN
 from shared.jobstore import JobState
-from shared.structured_output import DEFAULT_MAX_STRING_CHARS
+from shared.protocol import StrictModel, refuse_both, require_exactly_one
 from shared.tasks import TaskSpec
+from services.trainer.specs import HyperparametersSpec, InstructionMode, Method, PromotionPolicy
 
 _OBJECT_KEY = r"^[A-Za-z0-9@=+,._-]+(/[A-Za-z0-9@=+,._-]+)*$"
 _JOB_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DatasetSource(_Strict):
+class DatasetSource(StrictModel):
     """Labeled records: a file uploaded through `/v1/files` (purpose `fine-tune`), an object-storage key
     (JSON array or JSONL in the seed's labeled format), or the id of a finished labeling job (its dataset
     and task are taken from the teacher's output)."""
@@ -34,12 +31,11 @@ class DatasetSource(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> "DatasetSource":
-        if sum(v is not None for v in (self.file_id, self.uri, self.labeling_job_id)) != 1:
-            raise ValueError("give exactly one of 'file_id', 'uri' or 'labeling_job_id'")
+        require_exactly_one(self, "file_id", "uri", "labeling_job_id")
         return self
 
 
-class ValidationSpec(_Strict):
+class ValidationSpec(StrictModel):
     """Held-out records for evaluation: a fraction of the dataset (a seeded split) or another dataset."""
 
     fraction: float | None = Field(default=None, ge=0.0, le=0.5)
@@ -51,56 +47,19 @@ class ValidationSpec(_Strict):
 
     @model_validator(mode="after")
     def _at_most_one(self) -> "ValidationSpec":
-        if self.fraction is not None and self.dataset is not None:
-            raise ValueError("give 'fraction' or 'dataset', not both")
+        refuse_both(self, "fraction", "dataset")
         if self.fraction is None and self.dataset is None:
             self.fraction = 0.2
         return self
 
 
-class HyperparametersSpec(_Strict):
-    r: int = Field(default=16, ge=1, le=256, description="LoRA rank.")
-    alpha: int = Field(default=32, ge=1, le=1024)
-    dropout: float = Field(default=0.05, ge=0.0, lt=1.0)
-    target_modules: list[str] | None = Field(default=None, min_length=1, max_length=32,
-                                             description="Default: every attention and MLP projection.")
-    epochs: float = Field(default=3.0, gt=0, le=100)
-    max_steps: int | None = Field(default=None, ge=1, le=1_000_000, description="Overrides epochs.")
-    learning_rate: float = Field(default=2e-4, gt=0, le=1.0)
-    batch_size: int = Field(default=4, ge=1, le=512)
-    gradient_accumulation: int = Field(default=1, ge=1, le=1024)
-    max_seq_length: int = Field(default=1024, ge=32, le=32_768)
-    seed: int = Field(default=42, ge=0, le=2**31 - 1)
-    save_steps: int = Field(default=50, ge=1, le=1_000_000, description="Checkpoint every N steps.")
-    gradient_checkpointing: bool = Field(default=True, description="Less memory for ~15% more time.")
-    label_loss_weight: float = Field(default=1.0, ge=1.0, le=100.0,
-                                     description="Weight of the label fields' value tokens in the loss, relative "
-                                                 "to the rest of the answer (1: plain mean).")
-    eval_steps: int | None = Field(default=None, ge=1, le=1_000_000,
-                                   description="Also evaluate every N steps (always at the end).")
-    eval_max_new_tokens: int = Field(default=512, ge=8, le=8192)
-    eval_decoding: Literal["constrained", "free"] = Field(
-        default="constrained", description="constrained: decode under the task schema as the inference service "
-                                           "serves (the scores users get); free: plain greedy decoding.")
-    eval_max_string_chars: int = Field(default=DEFAULT_MAX_STRING_CHARS, ge=1, le=100_000,
-                                       description="Bound on free-text fields in constrained decoding (the "
-                                                   "inference service's max_string_chars).")
-
-    @model_validator(mode="after")
-    def _names(self) -> "HyperparametersSpec":
-        for name in self.target_modules or []:
-            if not name.replace("_", "").isalnum() or len(name) > 64:
-                raise ValueError("target_modules must be module names such as 'q_proj'")
-        return self
-
-
-class CreateTrainingJob(_Strict):
+class CreateTrainingJob(StrictModel):
     task: TaskSpec | None = Field(default=None, description="Required unless the dataset is a labeling job's.")
     dataset: DatasetSource
     base_model: str = Field(min_length=1, max_length=1024,
                             description="A name under base-models/ (GET /v1/base-models) or a local path under "
                                         "a configured model root.")
-    method: Literal["qlora", "lora"] = Field(
+    method: Method = Field(
         default="lora", description="lora (default): LoRA on the 16/32-bit base the inference service serves, so "
                                     "the validated student is the served one. qlora: the 4-bit base (less memory "
                                     "for large bases); serve it with engine.quantization=bitsandbytes.")
@@ -110,13 +69,13 @@ class CreateTrainingJob(_Strict):
                                   "student writes the other fields. false: the student decodes labels itself.")
     hyperparameters: HyperparametersSpec = HyperparametersSpec()
     validation: ValidationSpec = ValidationSpec()
-    instruction_mode: Literal["compact", "full"] = Field(
+    instruction_mode: InstructionMode = Field(
         default="compact", description="compact: a short instruction derived from the schema; full: the "
                                        "records' system prompts, as the teacher saw them.")
     answer_order: Literal["schema", "labels_last"] = Field(
         default="schema", description="labels_last: the student writes the label fields after the others (its "
                                       "explanation before its decision); inference decodes in the same order.")
-    promote: Literal["never", "always", "if_better"] = "if_better"
+    promote: PromotionPolicy = "if_better"
     suffix: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                                description="Free label kept with the job.")
 
@@ -216,7 +175,7 @@ class CheckpointList(BaseModel):
     data: list[CheckpointView]
 
 
-class PromoteRequest(_Strict):
+class PromoteRequest(StrictModel):
     version: str = Field(pattern=r"^[1-9][0-9]{0,8}$")
     force: bool = Field(default=False, description="Promote even if its validation metrics are worse.")
 

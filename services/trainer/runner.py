@@ -35,17 +35,16 @@ from shared.errors import Conflict
 from shared.jobstore import TERMINAL_STATES, JobState, JobStore
 from shared.logs import configure_logging, get_logger
 from shared.label_head import HEAD_DIR
-from shared.prompts import PROMPT_TOKENS, PromptSpec
+from shared.prompts import PROMPT_TOKENS
 from shared.storage import ObjectStore, create_object_store
-from shared.structured_output import DEFAULT_MAX_STRING_CHARS
-from shared.tasks import Task
-from services.trainer.base_models import BaseModelResolver
+from shared.base_models import BaseModelResolver
 from services.trainer.checkpoints import (CHECKPOINTS_KEEP, COMPLETE_MARKER, JOB_KIND, checkpoints_prefix,
                                           stored_checkpoints)
 from shared.baselines import baseline_scores, beats_majority
 from services.trainer.datasets import load_snapshot
 from services.trainer.executors import EXIT_TRANSIENT
 from services.trainer.settings import TrainerSettings
+from services.trainer.specs import TrainingJobSpec
 
 log = get_logger("trainer.runner")
 
@@ -220,15 +219,13 @@ class TrainingRun:
         if job.state in TERMINAL_STATES:
             log.info("job_already_finished", job_id=self.job_id, state=job.state)
             return
-        spec = job.spec
-        task = Task.model_validate(spec["task"])
-        prompt = PromptSpec.model_validate(spec["prompt"])
+        spec = TrainingJobSpec.of(job)
         try:
             store.transition(self.job_id, JobState.RUNNING)
-            published = self._published(task.name) or self._train_and_publish(spec, task, prompt)
+            published = self._published(spec.task.name) or self._train_and_publish(spec)
             if published is None:  # cancelled while training
                 return
-            adapter = self._promote(task.name, published, spec["promote"])
+            adapter = self._promote(spec.task.name, published, spec.promote)
             result = {"adapter": adapter, "metrics": published.metrics, "training": published.training}
             store.transition(self.job_id, JobState.SUCCEEDED, result=result)
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -287,19 +284,15 @@ class TrainingRun:
         self.ctx.store.update_progress(self.job_id, resumed_from_step=steps[-1], step=steps[-1])
         return steps[-1]
 
-    def _train_and_publish(self, spec: dict[str, Any], task: Task, prompt: PromptSpec) -> AdapterManifest | None:
-        from services.trainer.training import Hyperparameters, default_compute_dtype, evaluate, train
+    def _train_and_publish(self, spec: TrainingJobSpec) -> AdapterManifest | None:
+        from services.trainer.training import default_compute_dtype, evaluate, train
 
         store, objects = self.ctx.store, self.ctx.objects
-        hp_spec = dict(spec["hyperparameters"])
-        eval_steps = hp_spec.pop("eval_steps", None)
-        eval_options = {"max_new_tokens": hp_spec.pop("eval_max_new_tokens", 512),
-                        "decoding": hp_spec.pop("eval_decoding", "constrained"),
-                        "max_string_chars": hp_spec.pop("eval_max_string_chars", DEFAULT_MAX_STRING_CHARS)}
-        hp = Hyperparameters(**hp_spec)
-        base = self.ctx.models.resolve(spec["base_model"])
-        train_records = load_snapshot(objects, spec["dataset"]["train"])
-        validation = load_snapshot(objects, spec["dataset"]["validation"])
+        task, prompt, hp = spec.task, spec.prompt, spec.hyperparameters
+        eval_options = spec.evaluation.decoding_options()
+        base = self.ctx.models.resolve(spec.base_model)
+        train_records = load_snapshot(objects, spec.dataset.train)
+        validation = load_snapshot(objects, spec.dataset.validation)
         self._restore_checkpoint()
         tokenizer_holder: dict[str, Any] = {}
 
@@ -309,9 +302,10 @@ class TrainingRun:
             tokenizer = tokenizer_holder.setdefault("t", load_tokenizer(base))
             return evaluate(model, tokenizer, task, validation, prompt, **eval_options)
 
-        callback = JobCallback(store, objects, self.job_id, eval_steps if validation else None, evaluator,
+        eval_every = spec.evaluation.eval_steps if validation else None
+        callback = JobCallback(store, objects, self.job_id, eval_every, evaluator,
                                upload_wait_s=self.ctx.settings.trainer.checkpoint_upload_wait_s)
-        result = train(base, task, train_records, prompt, hp, self.workdir, method=spec["method"],
+        result = train(base, task, train_records, prompt, hp, self.workdir, method=spec.method,
                        callbacks=[callback])
         if callback.cancelled:
             log.info("training_cancelled", job_id=self.job_id, step=result.global_step)
@@ -319,36 +313,37 @@ class TrainingRun:
         store.add_event(self.job_id, "train.finished", {
             "step": result.global_step, "train_loss": round(result.train_loss, 5),
             "runtime_s": round(result.runtime_s, 1), "resumed_from_step": result.resumed_from})
-        fitted, metrics = self._fit_head_and_score(spec, task, prompt, hp, base, train_records, validation, result,
-                                                   eval_options)
+        fitted, metrics = self._fit_head_and_score(spec, base, train_records, validation, result)
         training = {"job_id": self.job_id, "global_step": result.global_step, "train_loss": round(result.train_loss, 5),
                     "runtime_s": round(result.runtime_s, 1), "tokens_seen": result.tokens_seen,
                     "tokens_per_second": round(result.tokens_seen / result.runtime_s, 1) if result.runtime_s else None,
                     "resumed_from_step": result.resumed_from}
-        serving = {"quantization": "bitsandbytes" if spec["method"] == "qlora" else "none",
+        serving = {"quantization": "bitsandbytes" if spec.method == "qlora" else "none",
                    "dtype": str(default_compute_dtype()).removeprefix("torch."), "prompt_tokens": PROMPT_TOKENS,
                    "label_head": fitted.head.summary() if fitted is not None else None}
-        manifest = {"base_model": spec["base_model"], "method": spec["method"], "task_spec": task.model_dump(),
-                    "prompt": prompt.model_dump(), "hyperparameters": spec["hyperparameters"],
-                    "dataset": spec["dataset"], "metrics": metrics, "training": training, "serving": serving}
+        manifest = {"base_model": spec.base_model, "method": spec.method, "task_spec": task.model_dump(),
+                    "prompt": prompt.model_dump(), "hyperparameters": spec.request_hyperparameters(),
+                    "dataset": spec.dataset.model_dump(), "metrics": metrics, "training": training,
+                    "serving": serving}
         published = self.ctx.registry.publish(task.name, result.adapter_dir, manifest,
                                               holder=f"training-job:{self.job_id}")
         store.add_event(self.job_id, "published", {"task": task.name, "version": published.version,
                                                    "adapter": adapter_name(task.name, published.version)})
         return published
 
-    def _fit_head_and_score(self, spec: dict[str, Any], task: Task, prompt: PromptSpec, hp: Any, base: Path,
-                            train_records: list[Any], validation: list[Any], result: Any,
-                            eval_options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    def _fit_head_and_score(self, spec: TrainingJobSpec, base: Path, train_records: list[Any],
+                            validation: list[Any], result: Any) -> tuple[Any, dict[str, Any]]:
         """Fit the label head (saved into the adapter), then score the student as it will be served, its
         label tokens, the baselines and (if asked) the head's k-fold cross-validation."""
         from services.trainer.label_heads import fit_head
         from services.trainer.training import evaluate, label_token_scores
 
         store = self.ctx.store
+        task, prompt, hp = spec.task, spec.prompt, spec.hyperparameters
+        eval_options = spec.evaluation.decoding_options()
         fitted = None
-        if spec.get("label_head", True):
-            fitted = fit_head(base, task, train_records, validation, hp.seed, spec.get("cross_validation_folds"))
+        if spec.label_head:
+            fitted = fit_head(base, task, train_records, validation, hp.seed, spec.cross_validation_folds)
         if fitted is not None:
             fitted.head.save(result.adapter_dir / HEAD_DIR)
             store.add_event(self.job_id, "label_head.fitted", {
@@ -356,7 +351,7 @@ class TrainingRun:
                 for name, f in fitted.head.summary()["fields"].items()})
         metrics: dict[str, Any] = {}
         if validation:
-            pinned = fitted.validation_labels if fitted is not None and eval_options["decoding"] == "constrained" \
+            pinned = fitted.validation_labels if fitted is not None and spec.evaluation.eval_decoding == "constrained" \
                 else None
             metrics = evaluate(result.model, result.tokenizer, task, validation, prompt, pinned=pinned,
                                **eval_options)

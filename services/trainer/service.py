@@ -4,6 +4,7 @@ registry, promote and roll back (audited)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from shared.adapters import AdapterRegistry, adapter_name
@@ -16,27 +17,27 @@ from shared.prompts import prompt_spec_for
 from shared.records import Record
 from shared.storage import ObjectStore
 from shared.tasks import Task
-from services.trainer.base_models import BaseModelResolver
+from shared.base_models import BaseModelResolver
 from services.trainer.datasets import prepare
 from services.trainer.protocol import (AdapterTaskSummary, AdapterTaskView, AdapterVersionView, CheckpointView,
                                        CreateTrainingJob, EventView, TrainingError, TrainingJobView,
                                        TrainingProgress)
 from services.trainer.checkpoints import JOB_KIND, checkpoints_prefix, stored_checkpoints
 from services.trainer.settings import TrainerOptions
+from services.trainer.specs import TrainingJobSpec
 
 
+@dataclass
 class TrainingService:
-    def __init__(self, store: JobStore, objects: ObjectStore, registry: AdapterRegistry, models: BaseModelResolver,
-                 audit: AuditLog, options: TrainerOptions, wake: Callable[[], None] = lambda: None,
-                 files: FileStore | None = None) -> None:
-        self.store = store
-        self.files = files
-        self.objects = objects
-        self.registry = registry
-        self.models = models
-        self.audit = audit
-        self.options = options
-        self._wake = wake
+    store: JobStore
+    objects: ObjectStore
+    registry: AdapterRegistry
+    models: BaseModelResolver
+    audit: AuditLog
+    options: TrainerOptions
+    #: Tells the scheduler a job was queued (a no-op where no scheduler runs beside the API).
+    wake: Callable[[], None] = lambda: None
+    files: FileStore | None = None
 
     # --- training jobs ----------------------------------------------------------------------------
     def create(self, request: CreateTrainingJob, principal: Principal, request_id: str) -> TrainingJobView:
@@ -51,19 +52,20 @@ class TrainingService:
 
         data = prepare(self.objects, request, self.options.max_records, reader)
         dataset = data.snapshot(self.objects)
-        spec = {"task": data.task.model_dump(), "base_model": request.base_model, "method": request.method,
-                "label_head": request.label_head, "cross_validation_folds": request.validation.folds,
-                "hyperparameters": request.hyperparameters.model_dump(),
-                "prompt": prompt_spec_for(data.task, request.instruction_mode, request.answer_order,
-                                          [r.system_prompt for r in data.train]).model_dump(),
-                "instruction_mode": request.instruction_mode, "promote": request.promote,
-                "suffix": request.suffix, "dataset": dataset}
-        job = self.store.create(JOB_KIND, spec, principal.name, items=[{"run": 1}])
+        spec = TrainingJobSpec(
+            task=data.task, base_model=request.base_model, method=request.method, label_head=request.label_head,
+            hyperparameters=request.hyperparameters.training(), evaluation=request.hyperparameters.evaluation(),
+            cross_validation_folds=request.validation.folds,
+            prompt=prompt_spec_for(data.task, request.instruction_mode, request.answer_order,
+                                   [r.system_prompt for r in data.train]),
+            instruction_mode=request.instruction_mode, promote=request.promote, suffix=request.suffix,
+            dataset=dataset)
+        job = self.store.create(JOB_KIND, spec.model_dump(mode="json"), principal.name, items=[{"run": 1}])
         self.audit.record(principal, "train.create", f"training-job:{job.id}", request_id=request_id,
                           details={"task": data.task.name, "base_model": request.base_model,
                                    "method": request.method, "train_records": len(data.train),
                                    "validation_records": len(data.validation)})
-        self._wake()
+        self.wake()
         return self.view(job)
 
     def require_job(self, job_id: str) -> Job:
@@ -71,7 +73,7 @@ class TrainingService:
 
     def view(self, job_or_id: Job | str) -> TrainingJobView:
         job = job_or_id if isinstance(job_or_id, Job) else self.require_job(job_or_id)
-        spec, result = job.spec, job.result or {}
+        spec, result = TrainingJobSpec.of(job), job.result or {}
         adapter = result.get("adapter")
         training = result.get("training") or {}
         progress = TrainingProgress.model_validate({k: v for k, v in job.progress.items()
@@ -79,13 +81,13 @@ class TrainingService:
         if progress.resumed_from_step is None:
             progress.resumed_from_step = training.get("resumed_from_step")
         return TrainingJobView(
-            id=job.id, status=job.state, model=spec["base_model"],
+            id=job.id, status=job.state, model=spec.base_model,
             fine_tuned_model=adapter_name(adapter["task"], adapter["version"]) if adapter else None,
-            task=spec["task"]["name"], method=spec["method"], hyperparameters=spec["hyperparameters"],
-            instruction_mode=spec["instruction_mode"], promote=spec["promote"], suffix=spec.get("suffix"),
+            task=spec.task.name, method=spec.method, hyperparameters=spec.request_hyperparameters(),
+            instruction_mode=spec.instruction_mode, promote=spec.promote, suffix=spec.suffix,
             created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
             trained_tokens=training.get("tokens_seen"), progress=progress,
-            dataset=dict(spec["dataset"]), metrics=result.get("metrics"), adapter=adapter,
+            dataset=spec.dataset.model_dump(), metrics=result.get("metrics"), adapter=adapter,
             error=TrainingError(message=job.reason) if job.state == JobState.FAILED and job.reason else None,
             created_by=job.created_by)
 
@@ -119,7 +121,7 @@ class TrainingService:
             raise Conflict(f"Job '{job_id}' is {job.state}; it cannot be cancelled.")
         self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
         self.audit.record(principal, "train.cancel", f"training-job:{job_id}", request_id=request_id)
-        self._wake()
+        self.wake()
         return self.view(job_id)
 
     def resume(self, job_id: str, principal: Principal, request_id: str) -> TrainingJobView:
@@ -134,9 +136,9 @@ class TrainingService:
         items = self.store.items(job_id)
         if items and items[0].state == ItemState.CLAIMED:
             raise Conflict(f"Job '{job_id}' is still stopping its last run; try again in a few seconds.")
-        missing = [split for split in ("train", "validation")
-                   if (job.spec["dataset"].get(split) or {}).get("uri")
-                   and not self.objects.exists(job.spec["dataset"][split]["uri"])]
+        dataset = TrainingJobSpec.of(job).dataset
+        missing = [name for name, split in (("train", dataset.train), ("validation", dataset.validation))
+                   if split.uri and not self.objects.exists(split.uri)]
         if missing:
             raise Conflict(f"Job '{job_id}' cannot be resumed: its {' and '.join(missing)} data snapshot is no "
                            f"longer in object storage.")
@@ -151,7 +153,7 @@ class TrainingService:
                                                           "from_step": from_step})
         self.audit.record(principal, "train.resume", f"training-job:{job_id}", request_id=request_id,
                           details={"previous_state": previous, "from_step": from_step})
-        self._wake()
+        self.wake()
         return self.view(job_id)
 
     # --- registry ---------------------------------------------------------------------------------

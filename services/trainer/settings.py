@@ -86,7 +86,7 @@ class TrainerSettings(ServiceSettings):
     trainer: TrainerOptions = TrainerOptions()
 
     def resolved_work_dir(self) -> Path:
-        return (self.trainer.work_dir or self.data_dir / "trainer").resolve()
+        return self.scratch_dir(self.trainer.work_dir, "trainer")
 
     def resolved_model_roots(self) -> list[Path]:
-        return [*self.trainer.local_model_roots, self.data_dir / "models"]
+        return self.allowed_model_roots(self.trainer.local_model_roots)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
@@ -27,31 +27,8 @@ from shared.records import Record
 from shared.scoring import score_outputs
 from shared.structured_output import DEFAULT_MAX_STRING_CHARS, XGRAMMAR_JSON_OPTIONS, decoding_schema, pin_labels
 from shared.tasks import Task
-
-Method = Literal["qlora", "lora"]
+from services.trainer.specs import Decoding, Hyperparameters, Method
 _PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-
-
-@dataclass
-class Hyperparameters:
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    #: None: every attention and MLP projection the model has.
-    target_modules: list[str] | None = None
-    epochs: float = 3.0
-    max_steps: int | None = None
-    learning_rate: float = 2e-4
-    batch_size: int = 4
-    gradient_accumulation: int = 1
-    max_seq_length: int = 1024
-    seed: int = 42
-    save_steps: int = 50
-    #: Recompute activations in the backward pass: ~40% less peak memory for ~15% more time.
-    gradient_checkpointing: bool = True
-    #: Weight of the label fields' value tokens in the loss relative to the other answer tokens (1: plain
-    #: mean). A label is 1-3 tokens of an answer of ~100; a weight > 1 makes the decision count.
-    label_loss_weight: float = 1.0
 
 
 @dataclass
@@ -389,8 +366,6 @@ def _compile_json_grammar(model: PreTrainedModel, tokenizer: PreTrainedTokenizer
     info = xgrammar.TokenizerInfo.from_huggingface(tokenizer, vocab_size=model.get_output_embeddings().weight.shape[0])
     return xgrammar.GrammarCompiler(info).compile_json_schema(json.dumps(schema), **XGRAMMAR_JSON_OPTIONS)
 
-
-Decoding = Literal["constrained", "free"]
 
 
 def evaluate(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, task: Task, records: Sequence[Record],

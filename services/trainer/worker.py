@@ -31,6 +31,7 @@ from shared.storage import ObjectStore
 from services.trainer.executors import Executor, LaunchNotReady, RunPhase, RunStatus
 from services.trainer.metrics import TrainerMetrics
 from services.trainer.checkpoints import JOB_KIND, stored_checkpoints
+from services.trainer.specs import Hyperparameters, TrainingJobSpec
 
 log = get_logger("trainer.worker")
 
@@ -213,7 +214,7 @@ class TrainingWorker:
         self.metrics.observe_run_end(_cause_kind(status))
         log.warning("training_run_died", job_id=job_id, attempt=attempt, cause=cause, failed_attempts=failed)
         if not status.retryable or failed >= self.run_attempts:
-            reason = cause if not status.retryable else gave_up_reason(history, job.spec)
+            reason = cause if not status.retryable else gave_up_reason(history, TrainingJobSpec.of(job).hyperparameters)
             try:
                 self.store.transition(job_id, JobState.FAILED, reason=reason)
             except Conflict:
@@ -247,7 +248,7 @@ def _cause_kind(status: RunStatus) -> str:
     return "died"
 
 
-def gave_up_reason(history: list[dict[str, Any]], spec: dict[str, Any]) -> str:
+def gave_up_reason(history: list[dict[str, Any]], hp: Hyperparameters) -> str:
     """The job's error once its attempts are spent: plain words, and for runs killed by SIGKILL (what the
     kernel's OOM killer sends) the likely cause, the memory seen, and what to change."""
     n = len(history)
@@ -256,9 +257,8 @@ def gave_up_reason(history: list[dict[str, Any]], spec: dict[str, Any]) -> str:
         return f"the training run died {n} times without finishing, last: {last}"
     peaks = [a["peak_rss_mb"] for a in history if a.get("peak_rss_mb")]
     seen = f"; peak resident memory seen: {max(peaks) / 1024:.2f} GiB" if peaks else ""
-    hp = spec.get("hyperparameters") or {}
     return (f"the training run was killed {n} times (SIGKILL) before finishing: it was probably killed for "
-            f"running out of memory{seen}. Lower batch_size (now {hp.get('batch_size', 4)}) or max_seq_length "
-            f"(now {hp.get('max_seq_length', 1024)}), set gradient_checkpointing true (now "
-            f"{str(hp.get('gradient_checkpointing', True)).lower()}), give the run more memory, or train a "
+            f"running out of memory{seen}. Lower batch_size (now {hp.batch_size}) or max_seq_length "
+            f"(now {hp.max_seq_length}), set gradient_checkpointing true (now "
+            f"{str(hp.gradient_checkpointing).lower()}), give the run more memory, or train a "
             f"smaller base model")

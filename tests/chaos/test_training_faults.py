@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.trainer.base_models import upload_base_model
+from shared.base_models import upload_base_model
 from services.trainer.checkpoints import COMPLETE_MARKER, checkpoints_prefix
 from services.trainer.executors import settings_env
 from shared.storage import create_object_store

@@ -78,6 +78,14 @@ def _need(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not installed")
 
 
+def _module(name: str, what: str) -> Any:
+    """The module `name`; skipped (a failure under CI=true) when it or what it needs is not installed."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # pragma: no cover - depends on the environment
+        _need(False, what)
+
+
 def _load_module(name: str, path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
@@ -388,12 +396,7 @@ def test_render_fails_clearly_without_required_secrets(chart: Any, values: dict[
 
 @pytest.fixture(scope="module")
 def kubernetes_validate() -> Any:
-    try:
-        import kubernetes_validate as kv
-    except ImportError:
-        kv = None
-    _need(kv is not None, "kubernetes-validate (pip install kubernetes-validate)")
-    return kv
+    return _module("kubernetes_validate", "kubernetes-validate (pip install kubernetes-validate)")
 
 
 def test_kubernetes_validate_is_strict(kubernetes_validate: Any) -> None:
@@ -1044,12 +1047,9 @@ def _config(rendered: dict[str, Any], case: str, name: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def trainer_executor() -> Any:
     """The trainer's own settings class and Kubernetes executor (the chart's settings must parse)."""
-    try:
-        from services.trainer import kubernetes_executor, settings
-    except ImportError:  # pragma: no cover - depends on the environment
-        kubernetes_executor = settings = None
-    _need(settings is not None, "the trainer's dependencies (pip install -e '.[trainer]')")
-    return settings.TrainerSettings, kubernetes_executor.KubernetesExecutor
+    what = "the trainer's dependencies (pip install -e '.[trainer]')"
+    settings = _module("services.trainer.settings", what)
+    return settings.TrainerSettings, _module("services.trainer.kubernetes_executor", what).KubernetesExecutor
 
 
 def _training_job(trainer_executor: Any, config: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -1352,12 +1352,8 @@ def test_inference_cpu_variant(chart: Any) -> None:
 @pytest.fixture(scope="module")
 def inference_settings() -> Any:
     """The inference service's own settings class (the chart's ConfigMap must parse into it)."""
-    try:
-        from services.inference.settings import InferenceSettings
-    except ImportError:  # pragma: no cover - depends on the environment
-        InferenceSettings = None  # noqa: N806
-    _need(InferenceSettings is not None, "the inference service's settings (services/inference)")
-    return InferenceSettings
+    return _module("services.inference.settings", "the inference service's settings (services/inference)"
+                   ).InferenceSettings
 
 
 def _load_settings(settings_cls: Any, config: dict[str, str], container: dict[str, Any],
@@ -1430,11 +1426,8 @@ def test_inference_zero_shot_tasks_are_mounted_from_a_configmap(rendered: dict[s
     assert volumes[mount["name"]]["configMap"]["name"] == f"{RELEASE}-inference-tasks"
     assert "checksum/tasks" in deployment["spec"]["template"]["metadata"]["annotations"]
     # The service reads the file as it is rendered.
-    try:
-        from services.inference.supervisor import load_tasks_file
-    except ImportError:  # pragma: no cover - depends on the environment
-        load_tasks_file = None
-    _need(load_tasks_file is not None, "the inference service (services/inference)")
+    load_tasks_file = _module("services.inference.supervisor", "the inference service (services/inference)"
+                              ).load_tasks_file
     path = tmp_path / "tasks.yaml"
     path.write_text(tasks_cm["data"]["tasks.yaml"], encoding="utf-8")
     (task,) = load_tasks_file(path)
@@ -1848,12 +1841,7 @@ def test_readme_s3_policies_grant_each_service_only_its_prefixes() -> None:
 
 @pytest.fixture(scope="module")
 def service_settings() -> Any:
-    try:
-        from shared.config import ServiceSettings
-    except ImportError:  # pragma: no cover - depends on the environment
-        ServiceSettings = None  # noqa: N806
-    _need(ServiceSettings is not None, "the shared settings (shared/config.py)")
-    return ServiceSettings
+    return _module("shared.config", "the shared settings (shared/config.py)").ServiceSettings
 
 
 @pytest.mark.parametrize("case", list(CASES))

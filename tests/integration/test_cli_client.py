@@ -30,8 +30,8 @@ from services.cli import app
 from tests.fakes.teacher_server import serve_fake_teacher
 from tests.integration.anonymizer.conftest import Anonymizer, start_anonymizer
 from tests.integration.teacher.conftest import (FAKE_ENDPOINT, INSTRUCTION, STRUCTURE, TEACHER_KEY, Teacher,
-                                                canary_records, sent_texts, teacher_settings)
-from tests.servers import free_port, serve_app
+                                                canary_records, running_teacher, sent_texts)
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--poll-interval", "0.2"]
@@ -76,29 +76,17 @@ def anonymizer_service(tmp_path_factory: pytest.TempPathFactory, analyzer) -> It
 
 @pytest.fixture(scope="module")
 def fake_llm() -> Iterator[Any]:
-    previous = os.environ.get("OPENAI_API_KEY")
-    os.environ["OPENAI_API_KEY"] = TEACHER_KEY  # the fake endpoint's api_key_env
-    with serve_fake_teacher() as fake:
+    with pytest.MonkeyPatch.context() as patch, serve_fake_teacher() as fake:
+        patch.setenv("OPENAI_API_KEY", TEACHER_KEY)  # the fake endpoint's api_key_env
         yield fake
-    if previous is None:
-        os.environ.pop("OPENAI_API_KEY", None)
-    else:
-        os.environ["OPENAI_API_KEY"] = previous
-
-
-def _start_teacher(tmp: Path, anonymizer_url: str, anonymizer_key: str | None, fake_url: str) -> Iterator[Teacher]:
-    from services.teacher.app import create_app
-
-    settings, keys = teacher_settings(tmp, anonymizer_url, anonymizer_key, fake_url=fake_url)
-    with serve_app(create_app(settings)) as url:
-        yield Teacher(url, keys, settings)
 
 
 @pytest.fixture(scope="module")
 def teacher(tmp_path_factory: pytest.TempPathFactory, anonymizer_service: Anonymizer, fake_llm: Any
             ) -> Iterator[Teacher]:
-    yield from _start_teacher(tmp_path_factory.mktemp("teacher"), anonymizer_service.url,
-                              anonymizer_service.keys["anonymize"], fake_llm.url)
+    with running_teacher(tmp_path_factory.mktemp("teacher"), anonymizer_service.url,
+                         anonymizer_service.keys["anonymize"], fake_url=fake_llm.url) as teacher:
+        yield teacher
 
 
 def teacher_args(teacher: Teacher, role: str = "label") -> list[str]:
@@ -239,8 +227,8 @@ def test_a_job_that_pauses_exits_1(anonymizer_service: Anonymizer, fake_llm: Any
     records, _ = canary_records(3, seed=42)
     data = write_jsonl(tmp_path / "data.jsonl", records)
     # the teacher's anonymizer is unreachable: fail closed, the job pauses
-    for teacher in _start_teacher(tmp_path / "t", f"http://127.0.0.1:{free_port()}",
-                                  anonymizer_service.keys["anonymize"], fake_llm.url):
+    with running_teacher(tmp_path / "t", f"http://127.0.0.1:{free_port()}", anonymizer_service.keys["anonymize"],
+                         fake_url=fake_llm.url) as teacher:
         conn = teacher_args(teacher)
         result = cli("label", "start", "--task", task_file, "--file", data, "--endpoint", FAKE_ENDPOINT,
                      "--model", "fake-teacher", "--wait", "--json", *FAST, *conn)
@@ -259,25 +247,16 @@ def test_a_job_that_pauses_exits_1(anonymizer_service: Anonymizer, fake_llm: Any
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")
-    from shared.prompts import build_prompt, prompt_spec_for
-    from tests.integration.trainer.conftest import TASK, labeled_records
-    from tests.tiny_models import build_tiny_llama
+    from tests.integration.trainer.conftest import build_tiny_base
 
-    spec = prompt_spec_for(TASK, "compact")
-    corpus = [build_prompt(spec, r["user_prompt"]) + json.dumps(r["teacher_output"], ensure_ascii=False)
-              for r in labeled_records(60)]
-    return build_tiny_llama(tmp_path_factory.mktemp("models") / "tiny-llama", corpus)
+    return build_tiny_base(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="module")
 def trainer(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path) -> Iterator[Any]:
-    from services.trainer.base_models import upload_base_model
-    from tests.integration.trainer.conftest import start_trainer, trainer_settings
+    from tests.integration.trainer.conftest import start_trainer_with_base
 
-    settings, keys = trainer_settings(tmp_path_factory.mktemp("trainer"), tiny_base.parent)
-    for trainer in start_trainer(settings, keys):
-        upload_base_model(trainer.objects, "tiny-llama", tiny_base)
-        yield trainer
+    yield from start_trainer_with_base(tmp_path_factory.mktemp("trainer"), tiny_base)
 
 
 def test_fine_tune_file_train_wait_events_and_adapters(trainer: Any, tmp_path: Path) -> None:

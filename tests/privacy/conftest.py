@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.teacher.app import create_app as create_teacher_app
 from tests.integration.anonymizer.conftest import Anonymizer, start_anonymizer
-from tests.integration.teacher.conftest import TEACHER_KEY, Teacher, teacher_settings
+from tests.integration.teacher.conftest import TEACHER_KEY, Teacher, teacher_starter
 from tests.servers import serve_app
 
 # Valid CPFs (check digits), names and contacts that only these tests use.
@@ -149,21 +149,10 @@ def teacher_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def start_teacher(tmp_path: Path, anonymizer: Anonymizer):  # type: ignore[no-untyped-def]
-    stack: list[Any] = []
-
-    def start(fake_url: str, anonymizer_url: str | None = None, anonymizer_timeout_s: float = 60.0) -> Teacher:
-        settings, keys = teacher_settings(tmp_path / f"teacher{len(stack)}", anonymizer_url or anonymizer.url,
-                                          anonymizer.keys["anonymize"], fake_url=fake_url)
-        settings.teacher.anonymizer_timeout_s = anonymizer_timeout_s
-        ctx = serve_app(create_teacher_app(settings))
-        url = ctx.__enter__()
-        stack.append(ctx)
-        return Teacher(url, keys, settings)
-
-    yield start
-    for ctx in reversed(stack):
-        ctx.__exit__(None, None, None)
+def start_teacher(tmp_path: Path, anonymizer: Anonymizer) -> Iterator[Callable[..., Teacher]]:
+    """Teachers behind the privacy anonymizer (or `anonymizer_url`), which they wait for 60 s unless told."""
+    with teacher_starter(tmp_path, anonymizer) as start:
+        yield partial(start, anonymizer_timeout_s=60.0)
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import openai
 import pytest
 from pydantic import BaseModel, Field
 
+from shared.processes import running_process
 from tests.fakes.teacher_server import (FakeTeacherConfig, create_fake_teacher, generate_from_schema,
                                         serve_fake_teacher, violate_schema)
 from tests.servers import free_port
@@ -266,23 +265,11 @@ def test_config_validation() -> None:
     assert create_fake_teacher().state.fake.config == FakeTeacherConfig()
 
 
-def test_command_line_entry_point() -> None:
+def test_command_line_entry_point(tmp_path: Path) -> None:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes.teacher_server", "--port", str(port), "--p-500", "1",
-                             "--no-supports-json-schema"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.stdout else ""
-                time.sleep(0.1)
+    args = ["-m", "tests.fakes.teacher_server", "--port", str(port), "--p-500", "1", "--no-supports-json-schema"]
+    with running_process(args, {}, tmp_path / "fake.log", f"http://127.0.0.1:{port}/healthz", timeout_s=15, cwd=ROOT):
         body = {"model": "m", "messages": [{"role": "user", "content": "doc"}]}
         assert httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body).status_code == 500
         body["response_format"] = json_schema_format(SCHEMA)
         assert httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body).status_code == 400
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-import httpx
 import pytest
 
 from shared.auth import generate_api_key, hash_api_key
@@ -14,17 +14,14 @@ from shared.config import ApiKeyEntry
 from services.anonymizer.app import create_app
 from services.anonymizer.engine import PiiAnalyzer
 from services.anonymizer.settings import AnonymizerOptions, AnonymizerSettings
-from tests.servers import serve_app
+from tests.servers import KeyedService, serve_app
 
 
 @dataclass
-class Anonymizer:
-    url: str
-    keys: dict[str, str]
+class Anonymizer(KeyedService):
     settings: AnonymizerSettings
 
-    def client(self, role: str = "anonymize") -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=60)
+    default_role: ClassVar[str] = "anonymize"
 
 
 def start_anonymizer(tmp: Path, analyzer: PiiAnalyzer, port: int | None = None, keys: dict[str, str] | None = None,

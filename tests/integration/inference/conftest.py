@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -25,7 +25,7 @@ from shared.prompts import build_prompt, prompt_spec_for
 from shared.storage import S3ObjectStore
 from shared.tasks import Task
 from tests.integration.anonymizer.conftest import Anonymizer, start_anonymizer
-from tests.servers import S3Server, service_process
+from tests.servers import KeyedService, S3Server, service_process
 from tests.tiny_models import build_tiny_llama
 
 pytest.importorskip("vllm", reason="inference tests need vLLM (extra inference-cpu)")
@@ -47,16 +47,14 @@ def documents(n: int, seed: int = 0) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Inference:
-    url: str
-    keys: dict[str, str]
+class Inference(KeyedService):
     registry: AdapterRegistry
     process: Any
     log_path: Path
     adapter_source: Callable[[int], Path]
 
-    def client(self, role: str = "classify") -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=120)
+    default_role: ClassVar[str] = "classify"
+    timeout_s: ClassVar[float] = 120
 
     def publish(self, task: Task, seed: int, mode: str = "compact", base_model: str = BASE_MODEL,
                 source: Path | None = None, answer_order: str = "schema", method: str = "lora",

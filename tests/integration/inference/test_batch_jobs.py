@@ -37,6 +37,7 @@ from shared.jobstore import ItemState, JobState, JobStore
 from shared.metrics import create_service_metrics
 from shared.storage import LocalObjectStore
 from tests.integration.inference.conftest import Inference
+from tests.waiting import wait_for_state, wait_until
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -71,14 +72,7 @@ def upload(client: httpx.Client, records: list[dict[str, Any]], purpose: str = "
 
 
 def wait_for(client: httpx.Client, job_id: str, states: set[str], timeout_s: float = 600) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job = client.get(f"{BASE}/{job_id}").json()
-        if job["status"] in states:
-            return job
-        if time.monotonic() > deadline:
-            raise AssertionError(f"job not {states} after {timeout_s} s: {job}")
-        time.sleep(0.5)
+    return wait_for_state(client, f"{BASE}/{job_id}", states, "status", timeout_s, interval_s=0.5)
 
 
 def all_job_ids(inference: Inference) -> set[str]:
@@ -207,14 +201,8 @@ def test_bad_requests_create_nothing(inference: Inference) -> None:
 
 def _wait_quiet(client: httpx.Client, job_id: str, timeout_s: float = 300) -> dict[str, Any]:
     """Until the job's runner has recorded (or given back) the batch it had in flight."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job = client.get(f"{BASE}/{job_id}").json()
-        if job["progress"]["in_progress"] == 0:
-            return job
-        if time.monotonic() > deadline:
-            raise AssertionError(f"job still has items in progress after {timeout_s} s: {job}")
-        time.sleep(0.3)
+    return wait_until(lambda: client.get(f"{BASE}/{job_id}").json(), lambda job: job["progress"]["in_progress"] == 0,
+                      timeout_s, interval_s=0.3)
 
 
 def test_cancel_keeps_what_was_answered(inference: Inference) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import itertools
 import random
-import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import httpx
 import pytest
 
 from services.anonymizer.identifiers import generate_cpf
@@ -19,7 +18,8 @@ from services.teacher.settings import TeacherOptions, TeacherSettings
 from shared.auth import generate_api_key, hash_api_key
 from shared.config import ApiKeyEntry
 from tests.integration.anonymizer.conftest import Anonymizer, start_anonymizer
-from tests.servers import serve_app
+from tests.servers import KeyedService, serve_app
+from tests.waiting import wait_for_state
 
 TEACHER_KEY = "sk-test-teacher-key"
 STRUCTURE = {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA|CRITICA", "explanation": "Resumo."}
@@ -43,6 +43,8 @@ def canary_records(n: int, seed: int = 1) -> tuple[list[dict[str, Any]], list[st
 
 
 FAKE_ENDPOINT = "fake"
+#: A teacher LLM URL nothing answers on, for tests that never reach the LLM.
+NO_LLM_URL = "http://127.0.0.1:9/v1"
 
 
 def fake_endpoints(fake_url: str) -> dict[str, Any]:
@@ -58,25 +60,15 @@ def job_request(records: list[dict[str, Any]], **execution: Any) -> dict[str, An
 
 
 @dataclass
-class Teacher:
-    url: str
-    keys: dict[str, str]
+class Teacher(KeyedService):
     settings: TeacherSettings
 
-    def client(self, role: str = "label") -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=60)
+    default_role: ClassVar[str] = "label"
 
     def wait(self, job_id: str, states: tuple[str, ...] = ("succeeded", "failed", "cancelled", "paused"),
              timeout_s: float = 90, role: str = "label") -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
         with self.client(role) as client:
-            while True:
-                job = client.get(f"/v1/labeling-jobs/{job_id}").json()
-                if job["state"] in states:
-                    return job
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"job stuck in {job['state']}: {job}")
-                time.sleep(0.1)
+            return wait_for_state(client, f"/v1/labeling-jobs/{job_id}", states, "state", timeout_s, interval_s=0.1)
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +78,15 @@ def anonymizer_service(tmp_path_factory: pytest.TempPathFactory, analyzer) -> It
 
 @pytest.fixture(scope="module", autouse=True)
 def teacher_api_key() -> Iterator[None]:
-    previous = os.environ.get("OPENAI_API_KEY")
-    os.environ["OPENAI_API_KEY"] = TEACHER_KEY
-    yield
-    if previous is None:
-        os.environ.pop("OPENAI_API_KEY", None)
-    else:
-        os.environ["OPENAI_API_KEY"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENAI_API_KEY", TEACHER_KEY)  # the fake endpoint's api_key_env
+        yield
 
 
 def teacher_settings(tmp: Path, anonymizer_url: str, anonymizer_key: str | None, database_url: str | None = None,
-                     worker_id: str = "test-worker",
-                     fake_url: str = "http://127.0.0.1:9/v1") -> tuple[TeacherSettings, dict[str, str]]:
+                     worker_id: str = "test-worker", fake_url: str = NO_LLM_URL,
+                     **options: Any) -> tuple[TeacherSettings, dict[str, str]]:
+    """Settings of a teacher in `tmp` behind the fake LLM at `fake_url`; `options` are more TeacherOptions."""
     # "label-other" is a second team's key with the same role
     keys = {role: generate_api_key() for role in ("label", "admin", "classify", "label-other")}
     settings = TeacherSettings(
@@ -106,25 +95,39 @@ def teacher_settings(tmp: Path, anonymizer_url: str, anonymizer_key: str | None,
                   for r, k in keys.items()],
         teacher=TeacherOptions(anonymizer_url=anonymizer_url, anonymizer_api_key=anonymizer_key,
                                poll_interval_s=0.2, worker_id=worker_id, secret_key="t" * 40,
-                               endpoints=fake_endpoints(fake_url)))
+                               endpoints=fake_endpoints(fake_url), **options))
     return settings, keys
+
+
+@contextmanager
+def running_teacher(tmp: Path, anonymizer_url: str, anonymizer_key: str | None,
+                    service: dict[str, Any] | None = None, **kwargs: Any) -> Iterator[Teacher]:
+    """A teacher app served on 127.0.0.1 (`teacher_settings(**kwargs)`, then the ServiceSettings in `service`)."""
+    settings, keys = teacher_settings(tmp, anonymizer_url, anonymizer_key, **kwargs)
+    if service:
+        settings = settings.model_copy(update=service)
+    with serve_app(create_app(settings)) as url:
+        yield Teacher(url, keys, settings)
+
+
+@contextmanager
+def teacher_starter(tmp: Path, anonymizer: Anonymizer) -> Iterator[Callable[..., Teacher]]:
+    """`start(fake_url, anonymizer_url=None, **kwargs)` runs one more teacher (its own data dir under `tmp`,
+    behind `anonymizer` unless another URL is given; kwargs as `running_teacher`); all stop at the end."""
+    with ExitStack() as stack:
+        numbers = itertools.count()
+
+        def start(fake_url: str = NO_LLM_URL, anonymizer_url: str | None = None, **kwargs: Any) -> Teacher:
+            return stack.enter_context(running_teacher(tmp / f"t{next(numbers)}", anonymizer_url or anonymizer.url,
+                                                       anonymizer.keys["anonymize"], fake_url=fake_url, **kwargs))
+
+        yield start
 
 
 @pytest.fixture
 def start_teacher(tmp_path: Path, anonymizer_service: Anonymizer) -> Iterator[Callable[..., Teacher]]:
-    stack: list[Any] = []
-
-    def start(fake_url: str = "http://127.0.0.1:9/v1", anonymizer_url: str | None = None, **kwargs: Any) -> Teacher:
-        settings, keys = teacher_settings(tmp_path / f"t{len(stack)}", anonymizer_url or anonymizer_service.url,
-                                          anonymizer_service.keys["anonymize"], fake_url=fake_url, **kwargs)
-        ctx = serve_app(create_app(settings))
-        url = ctx.__enter__()
-        stack.append(ctx)
-        return Teacher(url, keys, settings)
-
-    yield start
-    for ctx in reversed(stack):
-        ctx.__exit__(None, None, None)
+    with teacher_starter(tmp_path, anonymizer_service) as start:
+        yield start
 
 
 def sent_texts(fake: Any) -> str:

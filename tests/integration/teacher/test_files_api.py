@@ -6,7 +6,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from shared.audit import AuditEventRow
@@ -32,9 +31,9 @@ def _stored(teacher) -> list[str]:  # type: ignore[no-untyped-def]
     return create_object_store(teacher.settings).list("files/")
 
 
-def test_upload_check_list_read_and_delete(files_teacher) -> None:  # type: ignore[no-untyped-def]
+def test_upload_check_list_read_and_delete(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, canaries = canary_records(5, seed=21)
-    teacher = files_teacher()
+    teacher = start_teacher()
     client = teacher.client("label")
     r = _upload(client, _jsonl(records), filename="ouvidoria.jsonl")
     assert r.status_code == 200, r.text
@@ -72,9 +71,9 @@ def test_upload_check_list_read_and_delete(files_teacher) -> None:  # type: igno
     assert not any(c in json.dumps(rows[0].details) for c in canaries)
 
 
-def test_bad_files_are_refused_by_line_number_and_leave_nothing(files_teacher) -> None:  # type: ignore[no-untyped-def]
+def test_bad_files_are_refused_by_line_number_and_leave_nothing(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, canaries = canary_records(6, seed=22)
-    teacher = files_teacher()
+    teacher = start_teacher()
     client = teacher.client("label")
     lines = _jsonl(records).decode().splitlines()
     lines[1] = "{not json " + canaries[0]
@@ -90,8 +89,8 @@ def test_bad_files_are_refused_by_line_number_and_leave_nothing(files_teacher) -
     assert not list((teacher.settings.data_dir / "uploads").glob("*"))  # no temporary file left either
 
 
-def test_upload_limit_is_413_and_leaves_nothing(files_teacher, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    teacher = files_teacher(files_max_bytes=4096)
+def test_upload_limit_is_413_and_leaves_nothing(start_teacher, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    teacher = start_teacher(service={"files_max_bytes": 4096})
     client = teacher.client("label")
     records, _ = canary_records(40, seed=23)
     data = _jsonl(records)
@@ -100,8 +99,8 @@ def test_upload_limit_is_413_and_leaves_nothing(files_teacher, tmp_path: Path) -
     assert client.get("/v1/files").json()["data"] == [] and _stored(teacher) == []
 
 
-def test_csv_with_a_column_mapping_and_labels_checked_against_the_task(files_teacher) -> None:  # type: ignore[no-untyped-def]
-    teacher = files_teacher()
+def test_csv_with_a_column_mapping_and_labels_checked_against_the_task(start_teacher) -> None:  # type: ignore[no-untyped-def]
+    teacher = start_teacher()
     client = teacher.client("admin")
     csv_text = ("protocolo;texto;nivel\n".replace(";", ",")
                 + 'P-1,"Falha no sistema, sem dano.",BAIXA\n'
@@ -128,10 +127,10 @@ def test_csv_with_a_column_mapping_and_labels_checked_against_the_task(files_tea
     assert unlabeled.status_code == 422 and "labeled" in unlabeled.json()["detail"]
 
 
-def test_a_labeling_job_takes_a_file_id(files_teacher) -> None:  # type: ignore[no-untyped-def]
+def test_a_labeling_job_takes_a_file_id(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, canaries = canary_records(6, seed=24)
     with serve_fake_teacher() as fake:
-        teacher = files_teacher(fake.url)
+        teacher = start_teacher(fake.url)
         client = teacher.client("label")
         file_id = _upload(client, _jsonl(records)).json()["id"]
         request = job_request([])
@@ -148,25 +147,3 @@ def test_a_labeling_job_takes_a_file_id(files_teacher) -> None:  # type: ignore[
         assert client.post("/v1/labeling-jobs", json=unknown).status_code == 404
         both = {**request, "dataset": {"file_id": file_id, "records": records}}
         assert client.post("/v1/labeling-jobs", json=both).status_code == 422
-
-
-@pytest.fixture
-def files_teacher(tmp_path: Path, anonymizer_service):  # type: ignore[no-untyped-def]
-    from services.teacher.app import create_app
-    from tests.integration.teacher.conftest import Teacher, teacher_settings
-    from tests.servers import serve_app
-
-    stack = []
-
-    def start(fake_url: str = "http://127.0.0.1:9/v1", **settings_overrides) -> Teacher:  # type: ignore[no-untyped-def]
-        settings, keys = teacher_settings(tmp_path / f"t{len(stack)}", anonymizer_service.url,
-                                          anonymizer_service.keys["anonymize"], fake_url=fake_url)
-        settings = settings.model_copy(update=settings_overrides)
-        ctx = serve_app(create_app(settings))
-        url = ctx.__enter__()
-        stack.append(ctx)
-        return Teacher(url, keys, settings)
-
-    yield start
-    for ctx in reversed(stack):
-        ctx.__exit__(None, None, None)

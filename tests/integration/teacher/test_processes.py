@@ -17,13 +17,14 @@ import httpx
 from shared.db import create_db_engine, init_db
 from shared.jobstore import ItemState, JobStore
 from tests.fakes.teacher_server import serve_fake_teacher
-from tests.integration.teacher.conftest import TEACHER_KEY, canary_records, fake_endpoints, job_request
+from tests.integration.teacher.conftest import NO_LLM_URL, TEACHER_KEY, canary_records, fake_endpoints, job_request
 from tests.servers import free_port, service_process
+from tests.waiting import wait_until
 
 
 @contextmanager
 def teacher_process(data_dir: Path, anonymizer, worker_id: str, database_url: str | None = None,  # type: ignore[no-untyped-def]
-                    port: int | None = None, fake_url: str = "http://127.0.0.1:9/v1") -> Iterator[tuple[str, subprocess.Popen]]:
+                    port: int | None = None, fake_url: str = NO_LLM_URL) -> Iterator[tuple[str, subprocess.Popen]]:
     env = {"LLM4GOV_AUTH": "off", "LLM4GOV_DATA_DIR": str(data_dir),
            "LLM4GOV_TEACHER__ANONYMIZER_URL": anonymizer.url,
            "LLM4GOV_TEACHER__ANONYMIZER_API_KEY": anonymizer.keys["anonymize"],
@@ -37,13 +38,8 @@ def teacher_process(data_dir: Path, anonymizer, worker_id: str, database_url: st
 
 
 def _wait(url: str, job_id: str, states: tuple[str, ...], timeout_s: float = 120) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job = httpx.get(f"{url}/v1/labeling-jobs/{job_id}", timeout=10).json()
-        if job["state"] in states:
-            return job
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
+    return wait_until(lambda: httpx.get(f"{url}/v1/labeling-jobs/{job_id}", timeout=10).json(),
+                      lambda job: job["state"] in states, timeout_s, interval_s=0.1)
 
 
 def _documents_sent(fake) -> collections.Counter:  # type: ignore[no-untyped-def]

@@ -5,25 +5,27 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import httpx
 import pytest
 
 from services.trainer.app import create_app
 from services.trainer.settings import TrainerOptions, TrainerSettings
 from shared.auth import generate_api_key, hash_api_key
+from shared.base_models import upload_base_model
 from shared.config import ApiKeyEntry, StorageSettings
 from shared.prompts import build_prompt, prompt_spec_for
 from shared.storage import ObjectStore, create_object_store
 from shared.tasks import Task
-from tests.servers import S3Server, serve_app
+from tests.servers import KeyedService, S3Server, serve_app
 from tests.tiny_models import build_tiny_llama
+from tests.waiting import wait_for_state
 
+#: The name the tiny base model is uploaded under (`base_model` of a training job).
+BASE_MODEL = "tiny-llama"
 STRUCTURE = {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA", "explanation": "Resumo."}
 TASK = Task.from_example("severity", STRUCTURE, instruction="Classifique o documento quanto à severidade.")
 WORDS = {"BAIXA": "rotina", "MEDIA": "atraso", "ALTA": "incêndio"}
@@ -45,35 +47,30 @@ def jsonl(records: list[dict[str, Any]]) -> bytes:
     return ("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n").encode()
 
 
-@pytest.fixture(scope="session")
-def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build_tiny_base(models_dir: Path) -> Path:
+    """A tiny random Llama whose tokenizer knows the severity records' words, in `models_dir/tiny-llama`."""
     spec = prompt_spec_for(TASK, "compact")
     corpus = [build_prompt(spec, r["user_prompt"]) + json.dumps(r["teacher_output"], ensure_ascii=False)
               for r in labeled_records(60)]
-    return build_tiny_llama(tmp_path_factory.mktemp("models") / "tiny-llama", corpus)
+    return build_tiny_llama(models_dir / BASE_MODEL, corpus)
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_base(tmp_path_factory.mktemp("models"))
 
 
 @dataclass
-class Trainer:
-    url: str
-    keys: dict[str, str]
+class Trainer(KeyedService):
     settings: TrainerSettings
     objects: ObjectStore
 
-    def client(self, role: str = "train") -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {self.keys[role]}"}, timeout=60)
+    default_role: ClassVar[str] = "train"
 
     def wait(self, job_id: str, states: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
              timeout_s: float = 180) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout_s
         with self.client() as client:
-            while True:
-                job = client.get(f"/v1/training-jobs/{job_id}").json()
-                if job["status"] in states:
-                    return job
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"job stuck in {job['status']}: {job}")
-                time.sleep(0.2)
+            return wait_for_state(client, f"/v1/training-jobs/{job_id}", states, "status", timeout_s)
 
 
 def trainer_settings(data_dir: Path, model_root: Path, s3: S3Server | None = None,
@@ -97,3 +94,11 @@ def trainer_settings(data_dir: Path, model_root: Path, s3: S3Server | None = Non
 def start_trainer(settings: TrainerSettings, keys: dict[str, str]) -> Iterator[Trainer]:
     with serve_app(create_app(settings)) as url:
         yield Trainer(url, keys, settings, create_object_store(settings))
+
+
+def start_trainer_with_base(data_dir: Path, tiny_base: Path, s3: S3Server | None = None) -> Iterator[Trainer]:
+    """A trainer (`trainer_settings`) whose object storage holds `tiny_base` as base model BASE_MODEL."""
+    settings, keys = trainer_settings(data_dir, tiny_base.parent, s3=s3)
+    for trainer in start_trainer(settings, keys):
+        upload_base_model(trainer.objects, BASE_MODEL, tiny_base)
+        yield trainer

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.trainer.base_models import upload_base_model
-from tests.integration.trainer.conftest import (STRUCTURE, Trainer, jsonl, labeled_records, start_trainer,
-                                                trainer_settings)
+from tests.integration.trainer.conftest import STRUCTURE, Trainer, jsonl, labeled_records, start_trainer_with_base
 from tests.servers import S3Server
 
 openai = pytest.importorskip("openai")
@@ -24,10 +22,7 @@ TINY = {"r": 4, "alpha": 8, "max_steps": 4, "save_steps": 2, "eval_max_new_token
 
 @pytest.fixture(scope="module")
 def trainer(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, s3_server: S3Server) -> Iterator[Trainer]:
-    settings, keys = trainer_settings(tmp_path_factory.mktemp("trainer-sdk"), tiny_base.parent, s3=s3_server)
-    for trainer in start_trainer(settings, keys):
-        upload_base_model(trainer.objects, "tiny-llama", tiny_base)
-        yield trainer
+    yield from start_trainer_with_base(tmp_path_factory.mktemp("trainer-sdk"), tiny_base, s3=s3_server)
 
 
 def _client(trainer: Trainer, role: str = "train"):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.trainer.base_models import upload_base_model
+from shared.base_models import upload_base_model
 from services.trainer.executors import settings_env
 from shared.storage import create_object_store
 from tests.integration.trainer.conftest import STRUCTURE, jsonl, labeled_records, trainer_settings

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from services.trainer.base_models import upload_base_model
 from shared.db import create_db_engine
-from tests.integration.trainer.conftest import STRUCTURE, Trainer, jsonl, labeled_records, start_trainer, \
-    trainer_settings
+from tests.integration.trainer.conftest import STRUCTURE, Trainer, jsonl, labeled_records, start_trainer_with_base
 
 pytest.importorskip("torch")
 
@@ -25,9 +23,7 @@ BODY = {"task": {"name": "severity", "structure_example": STRUCTURE}, "dataset":
 
 @pytest.fixture(scope="module")
 def trainer(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path) -> Iterator[Trainer]:
-    settings, keys = trainer_settings(tmp_path_factory.mktemp("trainer"), tiny_base.parent)
-    for trainer in start_trainer(settings, keys):
-        upload_base_model(trainer.objects, "tiny-llama", tiny_base)
+    for trainer in start_trainer_with_base(tmp_path_factory.mktemp("trainer"), tiny_base):
         trainer.objects.put_bytes("uploads/resume.jsonl", jsonl(labeled_records(24)))
         yield trainer
 

@@ -17,9 +17,8 @@ import pytest
 from shared.adapters import AdapterRegistry
 from shared.audit import AuditLog
 from shared.db import create_db_engine, init_db
-from services.trainer.base_models import upload_base_model
-from tests.integration.trainer.conftest import (STRUCTURE, TASK, Trainer, jsonl, labeled_records, start_trainer,
-                                                trainer_settings)
+from tests.integration.trainer.conftest import (STRUCTURE, TASK, Trainer, jsonl, labeled_records,
+                                                start_trainer_with_base)
 from tests.servers import S3Server
 
 pytest.importorskip("torch")
@@ -30,10 +29,7 @@ TINY_HP = {"r": 4, "alpha": 8, "max_steps": 4, "batch_size": 4, "learning_rate":
 
 @pytest.fixture(scope="module")
 def trainer(tmp_path_factory: pytest.TempPathFactory, tiny_base: Path, s3_server: S3Server) -> Iterator[Trainer]:
-    settings, keys = trainer_settings(tmp_path_factory.mktemp("trainer"), tiny_base.parent, s3=s3_server)
-    for trainer in start_trainer(settings, keys):
-        upload_base_model(trainer.objects, "tiny-llama", tiny_base)
-        yield trainer
+    yield from start_trainer_with_base(tmp_path_factory.mktemp("trainer"), tiny_base, s3=s3_server)
 
 
 def create(trainer: Trainer, body: dict[str, Any], role: str = "train") -> Any:

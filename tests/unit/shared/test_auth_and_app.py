@@ -14,6 +14,7 @@ from shared.auth import Principal, generate_api_key, hash_api_key, key_entry_jso
 from shared.config import ApiKeyEntry, ServiceSettings
 from shared.db import create_db_engine, init_db
 from shared.errors import Conflict, ServiceUnavailable
+from shared.workers import BackgroundWorker
 
 ADMIN_KEY, LABEL_KEY = generate_api_key(), generate_api_key()
 
@@ -199,3 +200,32 @@ def test_every_503_says_when_to_retry(tmp_path: Path) -> None:
     r = _app(tmp_path).get("/v1/busy")
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["error"]["message"] == "The engine is starting."  # OpenAI's shape too, for its SDKs
+
+
+class _RecordingWorker:
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def stop(self) -> None:
+        self.calls.append("stop")
+
+    def wake(self) -> None:
+        self.calls.append("wake")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_background_worker_lives_with_the_app(tmp_path: Path, enabled: bool) -> None:
+    """Built and started after on_startup, stopped before on_shutdown; where disabled, never built."""
+    calls: list[str] = []
+    worker = BackgroundWorker(lambda app: _RecordingWorker(calls), enabled=enabled)
+    worker.wake()  # before startup: nothing to wake
+    app = create_service_app("testsvc", ServiceSettings(data_dir=tmp_path, auth="off"), title="t", description="d",
+                             on_startup=lambda _app: calls.append("on_startup"),
+                             on_shutdown=lambda _app: calls.append("on_shutdown"), worker=worker)
+    with TestClient(app):
+        worker.wake()
+    running = ["start", "wake", "stop"] if enabled else []
+    assert calls == ["on_startup", *running, "on_shutdown"]

@@ -29,6 +29,7 @@ from services.trainer.worker import TrainingWorker
 from shared.db import create_db_engine, init_db
 from shared.jobstore import JobState, JobStore
 from shared.metrics import create_service_metrics
+from tests.unit.trainer.specs import training_spec
 
 NS = "llm4gov-test"
 DNS_1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -282,7 +283,7 @@ def test_the_worker_follows_kubernetes_jobs_into_the_job_store(executor: Kuberne
     as a failed training job (with the reason), deletes the Job of a cancelled one, and on shutdown
     leaves running Jobs alone for another replica to adopt."""
     store = JobStore(init_db(create_db_engine(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")))
-    spec = {"task": {"name": "severity"}}
+    spec = training_spec()
     failing, cancelled, running = (store.create(JOB_KIND, spec, "t", items=[{"run": 1}]).id for _ in range(3))
     worker = TrainingWorker(store, executor, TrainerMetrics(create_service_metrics("trainer")), "replica-a",
                             lease_s=60, poll_interval_s=0.1, max_concurrent=5)

@@ -17,8 +17,9 @@ from shared.db import create_db_engine, init_db
 from shared.jobstore import JobState, JobStore
 from shared.metrics import create_service_metrics
 from shared.storage import LocalObjectStore
+from tests.unit.trainer.specs import training_spec
 
-SPEC = {"task": {"name": "severity"}, "hyperparameters": {"batch_size": 8, "max_seq_length": 2048}}
+SPEC = training_spec(batch_size=8, max_seq_length=2048)
 
 
 class FakeExecutor:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from services.trainer.base_models import BASE_MODELS_PREFIX, BaseModelResolver, upload_base_model
+from shared.base_models import BASE_MODELS_PREFIX, BaseModelResolver, upload_base_model
 from services.trainer.datasets import split
 from services.trainer.executors import settings_env
 from services.trainer.settings import KubernetesOptions, TrainerOptions, TrainerSettings
