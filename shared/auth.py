@@ -39,6 +39,14 @@ class Principal:
     def has(self, role: str) -> bool:
         return "admin" in self.roles or role in self.roles
 
+    def owns(self, owner: str) -> bool:
+        """Whether this key may read or change what the key `owner` created: its own, anything with admin."""
+        return owner == self.name or "admin" in self.roles
+
+    def listing_owner(self) -> str | None:
+        """The creator a listing is limited to for this key (None: everyone's, with admin)."""
+        return None if "admin" in self.roles else self.name
+
 
 LOCAL_PRINCIPAL = Principal(name="local", roles=frozenset({"admin"}))
 

@@ -305,7 +305,7 @@ class FileStore:
         if principal is not None:
             if not principal.has(PURPOSE_ROLES[row.purpose]):
                 raise Forbidden(f"Files for '{row.purpose}' need the '{PURPOSE_ROLES[row.purpose]}' role.")
-            if row.created_by != principal.name and not principal.has("admin"):
+            if not principal.owns(row.created_by):
                 raise Forbidden(f"File '{file_id}' was uploaded by another API key; it needs the 'admin' role.")
         allowed = (purpose,) if isinstance(purpose, str) else purpose
         if allowed is not None and row.purpose not in allowed:

@@ -12,15 +12,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (JSON, ForeignKey, Index, Integer, String, Text, func, or_, select,
                         update)
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+if TYPE_CHECKING:
+    from shared.auth import Principal
+
 from shared.db import Base, UTCDateTime, utcnow
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 
 
 class JobState(StrEnum):
@@ -175,6 +178,15 @@ class JobStore:
             if row is None or (kind is not None and row.kind != kind):
                 raise NotFound(f"No job with id '{job_id}'.")
             return Job.model_validate(row)
+
+    def get_owned(self, job_id: str, kind: str, principal: Principal | None, what: str = "Job") -> Job:
+        """The job, or 404; 403 when `principal` neither created it nor has `admin` (None: the service's
+        own callers, no check)."""
+        job = self.get(job_id, kind=kind)
+        if principal is not None and not principal.owns(job.created_by):
+            raise Forbidden(f"{what} '{job_id}' was created by another API key; reading or changing it needs the "
+                            "'admin' role.")
+        return job
 
     def list(self, kind: str | None = None, state: JobState | None = None, limit: int = 50,
              before: datetime | None = None, created_by: str | None = None) -> list[Job]:

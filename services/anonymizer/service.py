@@ -138,7 +138,7 @@ class AnonymizerService:
             self.deanonymized.labels("not_found").inc()
             self.audit.record(principal, "deanonymize", resource, "denied", request_id, {"reason": "unknown mapping"})
             raise
-        if owner is not None and owner != principal.name and not principal.has("admin"):
+        if owner is not None and not principal.owns(owner):
             self.deanonymized.labels("forbidden").inc()
             self.audit.record(principal, "deanonymize", resource, "denied", request_id, {"reason": "other owner"})
             raise Forbidden(f"Mapping '{mapping_id}' was created by another API key; restoring it needs the "

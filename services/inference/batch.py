@@ -43,7 +43,7 @@ from services.inference.protocol import (BatchJobView, BatchProgress, ClassifyRe
 from services.inference.routing import Router
 from services.inference.settings import InferenceOptions
 from shared.auth import Principal
-from shared.errors import (Conflict, Forbidden, NotFound, PayloadTooLarge, ProblemError, ServiceUnavailable,
+from shared.errors import (Conflict, NotFound, PayloadTooLarge, ProblemError, ServiceUnavailable,
                            Unprocessable)
 from shared.files import FileRow, FileStore
 from shared.jobstore import (ItemOutcome, ItemState, Job, JobEventRow, JobItem, JobItemRow, JobRow, JobState,
@@ -235,11 +235,7 @@ class BatchJobService:
 
     def require_job(self, job_id: str, principal: Principal | None = None) -> Job:
         """The batch job, or 404; 403 when `principal` is neither its creator nor an admin."""
-        job = self.store.get(job_id, kind=JOB_KIND)
-        if principal is not None and job.created_by != principal.name and not principal.has("admin"):
-            raise Forbidden(f"Batch job '{job_id}' was created by another API key; reading or changing it needs "
-                            "the 'admin' role.")
-        return job
+        return self.store.get_owned(job_id, JOB_KIND, principal, "Batch job")
 
     def view(self, job_id: str | Job, principal: Principal | None = None) -> BatchJobView:
         job = job_id if isinstance(job_id, Job) else self.require_job(job_id, principal)
@@ -257,8 +253,7 @@ class BatchJobService:
 
     def list(self, status: JobState | None, limit: int, principal: Principal) -> list[BatchJobView]:
         """Newest first; a key without `admin` sees the jobs it created."""
-        owner = None if principal.has("admin") else principal.name
-        return [self.view(job) for job in self.store.list(JOB_KIND, status, limit, created_by=owner)]
+        return [self.view(job) for job in self.store.list(JOB_KIND, status, limit, created_by=principal.listing_owner())]
 
     def results(self, job_id: str) -> Iterator[bytes]:
         return iter_result_lines(self.store, job_id)

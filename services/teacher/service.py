@@ -129,11 +129,7 @@ class LabelingService:
     # --- read -------------------------------------------------------------------------------------
     def require_job(self, job_id: str, principal: Principal | None = None) -> Job:
         """The labeling job, or 404; 403 when `principal` is neither its creator nor an admin."""
-        job = self.store.get(job_id, kind=JOB_KIND)
-        if principal is not None and job.created_by != principal.name and not principal.has("admin"):
-            raise Forbidden(f"Job '{job_id}' was created by another API key; reading or changing it needs the "
-                            "'admin' role.")
-        return job
+        return self.store.get_owned(job_id, JOB_KIND, principal)
 
     def view(self, job_id: str | Job, principal: Principal | None = None) -> LabelingJobView:
         job = job_id if isinstance(job_id, Job) else self.require_job(job_id, principal)
@@ -158,7 +154,7 @@ class LabelingService:
 
     def list(self, state: JobState | None, limit: int, principal: Principal | None = None) -> list[LabelingJobView]:
         """Newest first; a key without `admin` sees the jobs it created."""
-        owner = None if principal is None or principal.has("admin") else principal.name
+        owner = None if principal is None else principal.listing_owner()
         return [self.view(job) for job in self.store.list(JOB_KIND, state, limit, created_by=owner)]
 
     def events(self, job_id: str, after: int, principal: Principal | None = None) -> list[JobEventView]:

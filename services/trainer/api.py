@@ -44,29 +44,29 @@ async def create_job(body: CreateTrainingJob, request: Request, service: Service
 
 
 @jobs.get("", response_model=TrainingJobList, responses=_ERRORS, summary="List training jobs, newest first.")
-async def list_jobs(service: Service, _: CanTrain, status: JobState | None = None,
+async def list_jobs(service: Service, principal: CanTrain, status: JobState | None = None,
                     limit: Annotated[int, Query(ge=1, le=200)] = 20) -> TrainingJobList:
-    data, more = await run_in_threadpool(service.list, status, limit)
+    data, more = await run_in_threadpool(service.list, status, limit, principal)
     return TrainingJobList(data=data, has_more=more)
 
 
 @jobs.get("/{job_id}", response_model=TrainingJobView, responses=_ERRORS,
           summary="Status, progress, metrics and the published adapter.")
-async def get_job(job_id: JobId, service: Service, _: CanTrain) -> TrainingJobView:
-    return await run_in_threadpool(service.view, job_id)
+async def get_job(job_id: JobId, service: Service, principal: CanTrain) -> TrainingJobView:
+    return await run_in_threadpool(service.view, job_id, principal)
 
 
 @jobs.get("/{job_id}/events", response_model=EventList, responses=_ERRORS,
           summary="Steps (loss, learning rate, throughput), evaluations, checkpoints, state changes.")
-async def get_events(job_id: JobId, service: Service, _: CanTrain, after: Annotated[int, Query(ge=0)] = 0,
+async def get_events(job_id: JobId, service: Service, principal: CanTrain, after: Annotated[int, Query(ge=0)] = 0,
                      limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> EventList:
-    return EventList(data=await run_in_threadpool(service.events, job_id, after, limit))
+    return EventList(data=await run_in_threadpool(service.events, job_id, after, limit, principal))
 
 
 @jobs.get("/{job_id}/checkpoints", response_model=CheckpointList, responses=_ERRORS,
           summary="Checkpoints kept in object storage.")
-async def get_checkpoints(job_id: JobId, service: Service, _: CanTrain) -> CheckpointList:
-    return CheckpointList(data=await run_in_threadpool(service.checkpoints, job_id))
+async def get_checkpoints(job_id: JobId, service: Service, principal: CanTrain) -> CheckpointList:
+    return CheckpointList(data=await run_in_threadpool(service.checkpoints, job_id, principal))
 
 
 @jobs.post("/{job_id}/cancel", response_model=TrainingJobView,

@@ -158,15 +158,15 @@ async def create(body: CreateFineTuningJob, request: Request, service: Service,
 
 
 @router.get("", responses=_ERRORS, summary="OpenAI: list fine-tuning jobs, newest first.")
-async def list_jobs(service: Service, _: CanTrain, after: str | None = None,
+async def list_jobs(service: Service, principal: CanTrain, after: str | None = None,
                     limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
-    views, more = await run_in_threadpool(service.list_page, limit, after)
+    views, more = await run_in_threadpool(service.list_page, limit, after, principal)
     return {"object": "list", "data": [fine_tuning_job(v) for v in views], "has_more": more}
 
 
 @router.get("/{job_id}", responses=_ERRORS, summary="OpenAI: retrieve a fine-tuning job.")
-async def retrieve(job_id: JobId, service: Service, _: CanTrain) -> dict[str, Any]:
-    return fine_tuning_job(await run_in_threadpool(service.view, job_id))
+async def retrieve(job_id: JobId, service: Service, principal: CanTrain) -> dict[str, Any]:
+    return fine_tuning_job(await run_in_threadpool(service.view, job_id, principal))
 
 
 @router.post("/{job_id}/cancel", responses={**_ERRORS, 409: {"description": "Already finished."}},
@@ -176,7 +176,7 @@ async def cancel(job_id: JobId, request: Request, service: Service, principal: C
 
 
 @router.get("/{job_id}/events", responses=_ERRORS, summary="OpenAI: a fine-tuning job's events, oldest first.")
-async def list_events(job_id: JobId, service: Service, _: CanTrain, after: str | None = None,
+async def list_events(job_id: JobId, service: Service, principal: CanTrain, after: str | None = None,
                       limit: Annotated[int, Query(ge=1, le=10_000)] = 20) -> dict[str, Any]:
     after_id = 0
     if after:
@@ -184,14 +184,14 @@ async def list_events(job_id: JobId, service: Service, _: CanTrain, after: str |
             after_id = int(after.rsplit("-", 1)[-1])
         except ValueError:
             raise Unprocessable("after must be an event id from this list.") from None
-    events = await run_in_threadpool(service.events, job_id, after_id, limit + 1)
+    events = await run_in_threadpool(service.events, job_id, after_id, limit + 1, principal)
     return {"object": "list", "data": [_event(job_id, e) for e in events[:limit]], "has_more": len(events) > limit}
 
 
 @router.get("/{job_id}/checkpoints", responses=_ERRORS, summary="OpenAI: a fine-tuning job's checkpoints.")
-async def list_checkpoints(job_id: JobId, service: Service, _: CanTrain,
+async def list_checkpoints(job_id: JobId, service: Service, principal: CanTrain,
                            limit: Annotated[int, Query(ge=1, le=1000)] = 10) -> dict[str, Any]:
-    checkpoints = sorted(await run_in_threadpool(service.checkpoints, job_id), key=lambda c: -c.step)
+    checkpoints = sorted(await run_in_threadpool(service.checkpoints, job_id, principal), key=lambda c: -c.step)
     data = [{"id": f"ftckpt-{job_id}-{c.step}", "object": "fine_tuning.job.checkpoint",
              "created_at": _unix(c.created_at), "fine_tuned_model_checkpoint": c.uri, "fine_tuning_job_id": job_id,
              "metrics": {"step": c.step}, "step_number": c.step} for c in checkpoints[:limit]]

@@ -68,11 +68,12 @@ class TrainingService:
         self.wake()
         return self.view(job)
 
-    def require_job(self, job_id: str) -> Job:
-        return self.store.get(job_id, kind=JOB_KIND)
+    def require_job(self, job_id: str, principal: Principal | None = None) -> Job:
+        """The training job, or 404; 403 when `principal` neither created it nor has `admin`."""
+        return self.store.get_owned(job_id, JOB_KIND, principal, "Training job")
 
-    def view(self, job_or_id: Job | str) -> TrainingJobView:
-        job = job_or_id if isinstance(job_or_id, Job) else self.require_job(job_or_id)
+    def view(self, job_or_id: Job | str, principal: Principal | None = None) -> TrainingJobView:
+        job = job_or_id if isinstance(job_or_id, Job) else self.require_job(job_or_id, principal)
         spec, result = TrainingJobSpec.of(job), job.result or {}
         adapter = result.get("adapter")
         training = result.get("training") or {}
@@ -91,24 +92,29 @@ class TrainingService:
             error=TrainingError(message=job.reason) if job.state == JobState.FAILED and job.reason else None,
             created_by=job.created_by)
 
-    def list(self, state: JobState | None, limit: int) -> tuple[list[TrainingJobView], bool]:
-        jobs = self.store.list(JOB_KIND, state, limit + 1)
+    def list(self, state: JobState | None, limit: int,
+             principal: Principal | None = None) -> tuple[list[TrainingJobView], bool]:
+        """Newest first; a key without `admin` sees the jobs it created."""
+        owner = principal.listing_owner() if principal is not None else None
+        jobs = self.store.list(JOB_KIND, state, limit + 1, created_by=owner)
         return [self.view(job) for job in jobs[:limit]], len(jobs) > limit
 
-    def list_page(self, limit: int, after: str | None = None) -> tuple[list[TrainingJobView], bool]:
-        """Newest first, the page after job `after` (OpenAI's cursor)."""
-        before = self.require_job(after).created_at if after else None
-        jobs = self.store.list(JOB_KIND, None, limit + 1, before=before)
+    def list_page(self, limit: int, after: str | None = None,
+                  principal: Principal | None = None) -> tuple[list[TrainingJobView], bool]:
+        """Newest first, the page after job `after` (OpenAI's cursor); a key's own jobs unless admin."""
+        before = self.require_job(after, principal).created_at if after else None
+        owner = principal.listing_owner() if principal is not None else None
+        jobs = self.store.list(JOB_KIND, None, limit + 1, before=before, created_by=owner)
         return [self.view(job) for job in jobs[:limit]], len(jobs) > limit
 
-    def events(self, job_id: str, after: int, limit: int) -> list[EventView]:
-        self.require_job(job_id)
+    def events(self, job_id: str, after: int, limit: int, principal: Principal | None = None) -> list[EventView]:
+        self.require_job(job_id, principal)
         return [EventView(id=e.id, created_at=e.created_at, type=e.type, data=e.data)
                 for e in self.store.events(job_id, after_id=after, limit=limit)]
 
-    def checkpoints(self, job_id: str) -> list[CheckpointView]:
+    def checkpoints(self, job_id: str, principal: Principal | None = None) -> list[CheckpointView]:
         """Checkpoints kept in object storage (the newest ones; a restarted job resumes from the last)."""
-        self.require_job(job_id)
+        self.require_job(job_id, principal)
         created = {e.data.get("step"): e.created_at for e in self.store.events(job_id, limit=100_000)
                    if e.type == "checkpoint"}
         return [CheckpointView(step=step, uri=f"{checkpoints_prefix(job_id)}/checkpoint-{step}",
@@ -116,7 +122,7 @@ class TrainingService:
                 for step in stored_checkpoints(self.objects, job_id)]
 
     def cancel(self, job_id: str, principal: Principal, request_id: str) -> TrainingJobView:
-        job = self.require_job(job_id)
+        job = self.require_job(job_id, principal)
         if job.state in TERMINAL_STATES:
             raise Conflict(f"Job '{job_id}' is {job.state}; it cannot be cancelled.")
         self.store.transition(job_id, JobState.CANCELLED, f"cancelled by {principal.name}")
@@ -128,7 +134,7 @@ class TrainingService:
         """Queue a failed or cancelled job again: its next run continues from the last complete
         checkpoint with the same data snapshot and hyperparameters (the job's spec is unchanged), or
         starts again at step 0 when no checkpoint was kept. Its attempts budget starts afresh."""
-        job = self.require_job(job_id)
+        job = self.require_job(job_id, principal)
         if job.state == JobState.SUCCEEDED:
             raise Conflict(f"Job '{job_id}' succeeded: there is nothing to resume.")
         if job.state not in (JobState.FAILED, JobState.CANCELLED):

@@ -75,7 +75,8 @@ class Trainer(KeyedService):
 
 def trainer_settings(data_dir: Path, model_root: Path, s3: S3Server | None = None,
                      database_url: str | None = None, **options: Any) -> tuple[TrainerSettings, dict[str, str]]:
-    keys = {"train": generate_api_key(), "label": generate_api_key()}
+    keys = {"train": generate_api_key(), "label": generate_api_key(), "train-other": generate_api_key(),
+            "admin": generate_api_key()}
     storage = StorageSettings()
     if s3 is not None:
         bucket = f"trainer-{random.randrange(10**9)}"
@@ -85,7 +86,9 @@ def trainer_settings(data_dir: Path, model_root: Path, s3: S3Server | None = Non
     settings = TrainerSettings(
         data_dir=data_dir, database_url=database_url, storage=storage, log_format="console",
         api_keys=[ApiKeyEntry(name="trainer-client", sha256=hash_api_key(keys["train"]), roles=["train"]),
-                  ApiKeyEntry(name="labeler", sha256=hash_api_key(keys["label"]), roles=["label"])],
+                  ApiKeyEntry(name="labeler", sha256=hash_api_key(keys["label"]), roles=["label"]),
+                  ApiKeyEntry(name="other-team", sha256=hash_api_key(keys["train-other"]), roles=["train"]),
+                  ApiKeyEntry(name="ops", sha256=hash_api_key(keys["admin"]), roles=["admin"])],
         trainer=TrainerOptions(local_model_roots=[model_root], poll_interval_s=0.2, lease_s=30,
                                worker_id="trainer-test", **options))
     return settings, keys

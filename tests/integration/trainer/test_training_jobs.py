@@ -168,6 +168,34 @@ def test_cancel_stops_the_run_and_publishes_nothing(trainer: Trainer) -> None:
         assert client.get("/v1/adapters/cancelme").status_code == 404
 
 
+def test_a_training_job_belongs_to_the_key_that_created_it(trainer: Trainer) -> None:
+    """Another `train` key neither sees nor changes it (403, audited as usual), also through the OpenAI
+    routes; `admin` sees and changes every job."""
+    trainer.objects.put_bytes("uploads/owned.jsonl", jsonl(labeled_records(40)))
+    body = {"task": {"name": "owned", "structure_example": STRUCTURE}, "dataset": {"uri": "uploads/owned.jsonl"},
+            "base_model": "tiny-llama", "promote": "never",
+            "hyperparameters": {**TINY_HP, "max_steps": 100_000, "eval_steps": None, "save_steps": 1000}}
+    job_id = create(trainer, body).json()["id"]
+    with trainer.client("train-other") as other:
+        for path in ("", "/events", "/checkpoints"):
+            r = other.get(f"/v1/training-jobs/{job_id}{path}")
+            assert r.status_code == 403 and "another API key" in r.json()["detail"], path
+        for path in ("", "/events", "/checkpoints"):
+            assert other.get(f"/v1/fine_tuning/jobs/{job_id}{path}").status_code == 403, path
+        for action in ("cancel", "resume"):
+            assert other.post(f"/v1/training-jobs/{job_id}/{action}").status_code == 403, action
+        assert other.post(f"/v1/fine_tuning/jobs/{job_id}/cancel").status_code == 403
+        assert job_id not in [j["id"] for j in other.get("/v1/training-jobs", params={"limit": 200}).json()["data"]]
+        assert job_id not in [j["id"] for j in other.get("/v1/fine_tuning/jobs", params={"limit": 200}).json()["data"]]
+    with trainer.client() as owner:
+        assert job_id in [j["id"] for j in owner.get("/v1/training-jobs", params={"limit": 200}).json()["data"]]
+        assert owner.get(f"/v1/training-jobs/{job_id}").json()["status"] in ("queued", "running")
+    with trainer.client("admin") as admin:
+        assert job_id in [j["id"] for j in admin.get("/v1/training-jobs", params={"limit": 200}).json()["data"]]
+        assert admin.post(f"/v1/training-jobs/{job_id}/cancel").json()["status"] == "cancelled"
+    assert trainer.wait(job_id)["status"] == "cancelled"
+
+
 @pytest.mark.parametrize(("change", "status", "needle"), [
     ({"base_model": "no-such-model"}, 422, "Unknown base model"),
     ({"base_model": "/etc"}, 422, "outside the configured model roots"),
