@@ -3,14 +3,16 @@
 Generates a JSONL of `--records` labeled records (~1 KB each: 200k records is ~200 MB), starts the
 anonymizer, teacher and trainer as `llm4gov up` does (real processes, default settings), and uploads
 the file to the trainer's `POST /v1/files` (purpose fine-tune, streamed by httpx) while sampling the
-trainer process's resident memory every 20 ms. Then a labeling job (teacher) and a training job
-(trainer) are created from the returned file id and cancelled.
+trainer process's resident memory every 20 ms. Then a labeling job is created from the returned file
+id on the teacher (its records streamed into the job's items; the teacher's memory sampled the same
+way) and a training job on the trainer; both are cancelled at once.
 
 Peer, same run, same file: what a service does with a dataset it reads whole (the `dataset.uri` path
 of a job: the object's bytes, then `parse_records`), measured as the peak resident memory growth of
 a fresh Python process doing exactly that.
 
-Prints the memory ratio (ours / peer) and ends with one JSON line of the figures.
+Prints the memory ratios (upload / peer, labeling job creation / peer) and ends with one JSON line of
+the figures.
 
     python -m bench.files_upload --records 200000
 """
@@ -25,7 +27,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
@@ -33,6 +37,7 @@ WORDS = ("protocolo servidor atendimento prazo sistema falha relato unidade proc
          "solicitação análise registro reclamação ouvidoria atraso equipamento contrato").split()
 LEVELS = ("BAIXA", "MEDIA", "ALTA", "CRITICA")
 TASK = {"name": "severity", "structure_example": {"document_id": "ID", "severity_level": "BAIXA|MEDIA|ALTA|CRITICA"}}
+T = TypeVar("T")
 PEER_SCRIPT = """
 import resource, sys
 from shared.records import parse_records
@@ -86,6 +91,56 @@ def peer_growth(path: Path) -> tuple[int, int]:
     return int(records), int(growth)
 
 
+def measured(pid: int, action: Callable[[], T]) -> tuple[T, int, float]:
+    """(result, peak resident memory growth of process `pid` in bytes, seconds) of running `action`."""
+    idle = rss_bytes(pid)
+    sampler = RssSampler(pid)
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        result = action()
+    finally:
+        sampler.stopped.set()
+        sampler.join()
+    return result, sampler.peak - idle, time.perf_counter() - started
+
+
+def upload(url: str, headers: dict[str, str], dataset: Path) -> dict[str, Any]:
+    """POST the dataset to the trainer's Files API as a fine-tune file, streamed by httpx."""
+    with dataset.open("rb") as handle:
+        answer = httpx.post(f"{url}/v1/files", headers=headers, timeout=3600, files={"file": ("dataset.jsonl", handle)},
+                            data={"purpose": "fine-tune", "task": json.dumps(TASK)})
+    answer.raise_for_status()
+    return answer.json()
+
+
+def create_and_cancel(url: str, headers: dict[str, str], path: str, body: dict[str, Any]) -> int:
+    """Create a job (its status code), and cancel it at once so nothing runs."""
+    created = httpx.post(f"{url}{path}", headers=headers, timeout=3600, json=body)
+    if created.status_code == 201:
+        httpx.post(f"{url}{path}/{created.json()['id']}/cancel", headers=headers)
+    return created.status_code
+
+
+def run(platform: Any, key: str, dataset: Path, has_base: bool) -> dict[str, Any]:
+    """Upload (trainer memory sampled), a labeling job from the file id (teacher memory sampled), and a
+    training job from it."""
+    headers = {"Authorization": f"Bearer {key}"}
+    pid = {s.name: s.process.pid for s in platform.running}
+    uploaded, upload_growth, upload_s = measured(pid["trainer"], lambda: upload(platform.url("trainer"), headers,
+                                                                                 dataset))
+    label_body = {"task": TASK, "dataset": {"file_id": uploaded["id"]},
+                  "teacher": {"endpoint": "openai", "model": "gpt-4o-mini"}}
+    label_code, label_growth, label_s = measured(pid["teacher"], lambda: create_and_cancel(
+        platform.url("teacher"), headers, "/v1/labeling-jobs", label_body))
+    jobs = {"labeling": label_code}
+    if has_base:
+        jobs["training"] = create_and_cancel(platform.url("trainer"), headers, "/v1/training-jobs", {
+            "dataset": {"file_id": uploaded["id"]}, "base_model": "smollm2-135m-instruct", "promote": "never"})
+    return {"records_checked": uploaded["records"], "upload_s": upload_s, "upload_growth": upload_growth,
+            "labeling_job_s": label_s, "labeling_job_growth": label_growth, "jobs": jobs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=200_000)
@@ -108,48 +163,22 @@ def main() -> None:
         services = ("anonymizer", "teacher", "trainer")
         platform = Platform(data_dir, services=services, ports={s: free_port() for s in services})
         platform.start(key, progress=lambda m: print(m, file=sys.stderr))
-        headers = {"Authorization": f"Bearer {key}"}
         try:
-            trainer = next(s for s in platform.running if s.name == "trainer")
-            idle = rss_bytes(trainer.process.pid)
-            sampler = RssSampler(trainer.process.pid)
-            sampler.start()
-            started = time.perf_counter()
-            with dataset.open("rb") as handle:
-                answer = httpx.post(f"{platform.url('trainer')}/v1/files", headers=headers, timeout=3600,
-                                    files={"file": ("dataset.jsonl", handle)},
-                                    data={"purpose": "fine-tune", "task": json.dumps(TASK)})
-            upload_s = time.perf_counter() - started
-            sampler.stopped.set()
-            sampler.join()
-            answer.raise_for_status()
-            uploaded = answer.json()
-            ours = sampler.peak - idle
-            print(f"upload: {upload_s:.1f} s, {uploaded['records']} records checked, trainer RSS +{ours / 1e6:.1f} MB "
-                  f"(peak {sampler.peak / 1e6:.0f} MB); peer (read whole + parse_records): +{peer / 1e6:.1f} MB "
-                  f"-> ratio {ours / peer:.3f}", file=sys.stderr)
-            jobs = {}
-            label = httpx.post(f"{platform.url('teacher')}/v1/labeling-jobs", headers=headers, timeout=3600, json={
-                "task": TASK, "dataset": {"file_id": uploaded["id"]},
-                "teacher": {"endpoint": "openai", "model": "gpt-4o-mini"}})
-            jobs["labeling"] = label.status_code
-            if label.status_code == 201:
-                httpx.post(f"{platform.url('teacher')}/v1/labeling-jobs/{label.json()['id']}/cancel", headers=headers)
-            if has_base:
-                train = httpx.post(f"{platform.url('trainer')}/v1/training-jobs", headers=headers, timeout=3600, json={
-                    "dataset": {"file_id": uploaded["id"]}, "base_model": "smollm2-135m-instruct", "promote": "never"})
-                jobs["training"] = train.status_code
-                if train.status_code == 201:
-                    httpx.post(f"{platform.url('trainer')}/v1/training-jobs/{train.json()['id']}/cancel",
-                               headers=headers)
-            print(f"jobs from the file id: {jobs}", file=sys.stderr)
+            figures = run(platform, key, dataset, has_base)
         finally:
             platform.stop()
+    ours, label = figures["upload_growth"], figures["labeling_job_growth"]
+    print(f"upload: {figures['upload_s']:.1f} s, {figures['records_checked']} records checked, trainer RSS "
+          f"+{ours / 1e6:.1f} MB; labeling job from the file id: {figures['labeling_job_s']:.1f} s, teacher RSS "
+          f"+{label / 1e6:.1f} MB; peer (read whole + parse_records): +{peer / 1e6:.1f} MB -> ratio "
+          f"{ours / peer:.3f} (upload), {label / peer:.3f} (labeling job); jobs: {figures['jobs']}", file=sys.stderr)
     print(json.dumps({"bench": "files_upload", "date": time.strftime("%Y-%m-%d"), "machine": run_environment(),
-                      "records": args.records,
-                      "file_mb": round(size / 1e6, 1), "upload_s": round(upload_s, 2),
-                      "ours_rss_growth_mb": round(ours / 1e6, 1), "peer_rss_growth_mb": round(peer / 1e6, 1),
-                      "ratio": round(ours / peer, 4), "job_status_codes": jobs}))
+                      "records": args.records, "file_mb": round(size / 1e6, 1),
+                      "upload_s": round(figures["upload_s"], 2), "ours_rss_growth_mb": round(ours / 1e6, 1),
+                      "labeling_job_s": round(figures["labeling_job_s"], 2),
+                      "labeling_job_rss_growth_mb": round(label / 1e6, 1), "peer_rss_growth_mb": round(peer / 1e6, 1),
+                      "ratio": round(ours / peer, 4), "labeling_job_ratio": round(label / peer, 4),
+                      "job_status_codes": figures["jobs"]}))
 
 
 if __name__ == "__main__":

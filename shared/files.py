@@ -328,9 +328,8 @@ class FileStore:
         with self._sessions() as session:
             return [_view(row) for row in session.scalars(query.limit(limit))]
 
-    def iter_content(self, file_id: str, principal: Principal | None = None) -> tuple[FileRow, Iterator[bytes]]:
-        """The normalized JSONL content, streamed from object storage through a temporary file."""
-        row = self.require(file_id, principal)
+    def _download(self, row: FileRow) -> Path:
+        """The file's normalized JSONL in a temporary file (mode 0600) the caller removes."""
         self._work_dir.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix="download-", suffix=".jsonl", dir=self._work_dir)
         os.close(fd)
@@ -339,7 +338,13 @@ class FileStore:
             self._objects.download_file(row.object_key, temp)
         except ObjectNotFound:
             temp.unlink(missing_ok=True)
-            raise NotFound(f"The content of file '{file_id}' is missing from object storage.") from None
+            raise NotFound(f"The content of file '{row.id}' is missing from object storage.") from None
+        return temp
+
+    def iter_content(self, file_id: str, principal: Principal | None = None) -> tuple[FileRow, Iterator[bytes]]:
+        """The normalized JSONL content, streamed from object storage through a temporary file."""
+        row = self.require(file_id, principal)
+        temp = self._download(row)
 
         def chunks() -> Iterator[bytes]:
             try:
@@ -350,6 +355,24 @@ class FileStore:
                 temp.unlink(missing_ok=True)
 
         return row, chunks()
+
+    def iter_records(self, file_id: str, principal: Principal | None = None,
+                     purpose: str | tuple[str, ...] | None = None) -> tuple[FileRow, Iterator[Record]]:
+        """The file's records one at a time (a job over a large file holds one record in memory, not
+        the file); the row first, so its record count is known before reading."""
+        row = self.require(file_id, principal, purpose)
+        temp = self._download(row)
+
+        def records() -> Iterator[Record]:
+            try:
+                with temp.open("rb") as handle:
+                    for line in handle:
+                        if line.strip():
+                            yield Record.model_validate_json(line)
+            finally:
+                temp.unlink(missing_ok=True)
+
+        return row, records()
 
     def records(self, file_id: str, principal: Principal | None = None,
                 purpose: str | tuple[str, ...] | None = None) -> list[Record]:

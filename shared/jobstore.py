@@ -12,10 +12,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import (JSON, ForeignKey, Index, Integer, String, Text, func, or_, select,
+from sqlalchemy import (JSON, ForeignKey, Index, Integer, String, Text, func, insert, or_, select,
                         update)
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
@@ -36,6 +38,8 @@ class JobState(StrEnum):
 
 
 TERMINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
+#: Items inserted per statement when a job is created.
+ITEM_INSERT_CHUNK = 5_000
 
 #: Which states a job may enter from which; anything else is a 409.
 ALLOWED_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
@@ -151,6 +155,12 @@ class ItemOutcome:
     usage_out: int = 0
 
 
+def _chunks(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 class JobStore:
     """Jobs of every kind (labeling, training...) behind one small API."""
 
@@ -160,16 +170,22 @@ class JobStore:
 
     # --- jobs -------------------------------------------------------------------------------------
     def create(self, kind: str, spec: dict[str, Any], created_by: str,
-               items: list[dict[str, Any]] | None = None) -> Job:
-        """Create a queued job, and its work items in the same transaction (all or nothing)."""
+               items: Iterable[dict[str, Any]] = ()) -> Job:
+        """Create a queued job, and its work items (payloads) in the same transaction: all or nothing, also
+        when `items` raises part way (a record found invalid while streaming a file). Items are inserted
+        in chunks without ORM objects, so a million of them stay a few MB in memory."""
         row = JobRow(id=str(uuid.uuid4()), kind=kind, state=JobState.QUEUED, spec=spec,
                      progress={}, created_by=created_by)
+        count = 0
         with self._sessions.begin() as session:
             session.add(row)
             session.flush()
-            if items:
-                session.add_all(JobItemRow(job_id=row.id, idx=i, payload=p) for i, p in enumerate(items))
-            session.add(JobEventRow(job_id=row.id, type="created", data={"items": len(items or [])}))
+            for chunk in _chunks(items, ITEM_INSERT_CHUNK):
+                session.execute(insert(JobItemRow), [
+                    {"job_id": row.id, "idx": count + i, "state": ItemState.PENDING, "attempts": 0, "payload": p,
+                     "usage_in": 0, "usage_out": 0} for i, p in enumerate(chunk)])
+                count += len(chunk)
+            session.add(JobEventRow(job_id=row.id, type="created", data={"items": count}))
         return Job.model_validate(row)
 
     def get(self, job_id: str, kind: str | None = None) -> Job:

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 
 from services.inference.metrics import InferenceMetrics
@@ -46,8 +45,7 @@ from shared.auth import Principal
 from shared.errors import (Conflict, NotFound, PayloadTooLarge, ProblemError, ServiceUnavailable,
                            Unprocessable)
 from shared.files import FileRow, FileStore
-from shared.jobstore import (ItemOutcome, ItemState, Job, JobEventRow, JobItem, JobItemRow, JobRow, JobState,
-                             JobStore)
+from shared.jobstore import ItemOutcome, ItemState, Job, JobItem, JobState, JobStore
 from shared.logs import get_logger
 from shared.records import dump_jsonl
 from shared.storage import ObjectNotFound, ObjectStore
@@ -59,8 +57,6 @@ JOB_KIND = "classify.batch"
 RESULTS_KIND = "classification_results"
 #: Batches in a row answered only in part (engine errors) before the job pauses.
 MAX_ENGINE_TROUBLE = 3
-#: Work items inserted per statement when a job is created.
-ITEM_INSERT_CHUNK = 5_000
 
 
 class BatchJobSpec(BaseModel):
@@ -209,29 +205,11 @@ class BatchJobService:
         if row.records > limit:
             raise PayloadTooLarge(f"The file has {row.records} records; a batch job takes at most {limit}.")
         spec = BatchJobSpec(task=request.task, file_id=row.id, anonymize=request.anonymize, records=row.records)
-        job = self._create_job(spec, principal.name)
+        # one empty item per record (the record is read from the file by its line), inserted in chunks
+        job = self.store.create(JOB_KIND, spec.model_dump(), principal.name, items=({} for _ in range(row.records)))
         log.info("batch_job_created", job_id=job.id, task=request.task, items=row.records)
         self._wake()
         return self.view(job)
-
-    def _create_job(self, spec: BatchJobSpec, owner: str) -> Job:
-        """`JobStore.create` for many items: the job and one item per record in one transaction (all or
-        nothing: a worker never sees a job with part of its items), inserted in chunks without ORM objects
-        (a million records stay a few MB in memory). An item's payload is empty: the record is read from
-        the file by its line."""
-        records = spec.records
-        row = JobRow(id=str(uuid.uuid4()), kind=JOB_KIND, state=JobState.QUEUED, spec=spec.model_dump(), progress={},
-                     created_by=owner)
-        with self.ctx.sessions.begin() as session:
-            session.add(row)
-            session.flush()
-            for start in range(0, records, ITEM_INSERT_CHUNK):
-                session.execute(insert(JobItemRow), [
-                    {"job_id": row.id, "idx": idx, "state": ItemState.PENDING, "attempts": 0, "payload": {},
-                     "usage_in": 0, "usage_out": 0}
-                    for idx in range(start, min(records, start + ITEM_INSERT_CHUNK))])
-            session.add(JobEventRow(job_id=row.id, type="created", data={"items": records}))
-        return Job.model_validate(row)
 
     def require_job(self, job_id: str, principal: Principal | None = None) -> Job:
         """The batch job, or 404; 403 when `principal` is neither its creator nor an admin."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -34,18 +34,37 @@ def build_task(spec: TaskSpec) -> Task:
         raise Unprocessable(f"Invalid task structure: {exc}") from None
 
 
-def estimate(task: Task, records: list[Record], teacher: TeacherSpec, k: int, samples: int) -> Estimate:
-    """Token and cost estimate from text lengths (about 4 characters per token)."""
+def estimate(task: Task, records: Iterable[Record], teacher: TeacherSpec, k: int, samples: int) -> Estimate:
+    """Token and cost estimate from text lengths (about 4 characters per token), in one pass."""
     schema_chars = len(str(task.output_schema)) if teacher.response_format == "json_object" else 0
     output_chars = 40 + sum(240 if "enum" not in p and p.get("type") == "string" else 12
                             for p in task.output_schema["properties"].values())
-    calls = math.ceil(len(records) / k)
-    prompt_chars = sum(len(r.system_prompt or task.instruction) for r in records[::k]) + schema_chars * calls
-    prompt_chars += sum(len(user_prompt_text(r.user_prompt)) for r in records)
+    count = prompt_chars = 0
+    for index, record in enumerate(records):
+        count += 1
+        if index % k == 0:  # one system prompt per call of k documents
+            prompt_chars += len(record.system_prompt or task.instruction)
+        prompt_chars += len(user_prompt_text(record.user_prompt))
+    calls = math.ceil(count / k)
+    prompt_chars += schema_chars * calls
     tokens_in = prompt_chars // CHARS_PER_TOKEN
-    tokens_out = len(records) * samples * output_chars // CHARS_PER_TOKEN
-    return Estimate(items=len(records), calls=calls, estimated_input_tokens=tokens_in,
+    tokens_out = count * samples * output_chars // CHARS_PER_TOKEN
+    return Estimate(items=count, calls=calls, estimated_input_tokens=tokens_in,
                     estimated_output_tokens=tokens_out, estimated_cost=round(cost_of(teacher, tokens_in, tokens_out), 6))
+
+
+def _with_instruction(records: Iterable[Record], task: Task) -> Generator[Record, None, None]:
+    """The records, refusing (422, nothing created) the first one that has no system prompt when the
+    task has no instruction either: the teacher would get no instruction for it."""
+    try:
+        for index, record in enumerate(records):
+            if not (record.system_prompt or task.instruction):
+                raise Unprocessable(f"Record {index} has no system_prompt and the task has no instruction.")
+            yield record
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
 
 
 class LabelingService:
@@ -60,14 +79,20 @@ class LabelingService:
         self._wake = wake or (lambda: None)
 
     # --- create -----------------------------------------------------------------------------------
-    def _records(self, request: CreateLabelingJob, principal: Principal) -> list[Record]:
+    def _records(self, request: CreateLabelingJob, principal: Principal) -> tuple[int, Iterable[Record]]:
+        """How many records the job gets, and the records: a file's are streamed from a temporary copy
+        (a job over a large file holds one record at a time, not the file)."""
         if request.dataset.records is not None:
             records = request.dataset.records
         elif request.dataset.file_id is not None:
             if self.files is None:
                 raise Unprocessable("This teacher has no Files API (dataset.file_id).")
             # a labeled (fine-tune) file can be labeled again, e.g. by another teacher
-            records = self.files.records(request.dataset.file_id, principal, purpose=("labeling", "fine-tune"))
+            row = self.files.require(request.dataset.file_id, principal, purpose=("labeling", "fine-tune"))
+            self._check_count(row.records)
+            _, streamed = self.files.iter_records(request.dataset.file_id, principal,
+                                                  purpose=("labeling", "fine-tune"))
+            return row.records, streamed
         else:
             try:
                 data = self.objects.get_bytes(request.dataset.uri or "")
@@ -79,12 +104,14 @@ class LabelingService:
                 records = parse_records(data)
             except RecordsError as exc:
                 raise Unprocessable(f"Invalid dataset: {exc}") from None
-        if not records:
+        self._check_count(len(records))
+        return len(records), records
+
+    def _check_count(self, count: int) -> None:
+        if not count:
             raise Unprocessable("The dataset is empty.")
-        if len(records) > self.options.max_items_per_job:
-            raise PayloadTooLarge(f"The dataset has {len(records)} records; the limit is "
-                                  f"{self.options.max_items_per_job}.")
-        return records
+        if count > self.options.max_items_per_job:
+            raise PayloadTooLarge(f"The dataset has {count} records; the limit is {self.options.max_items_per_job}.")
 
     def endpoint(self, teacher: TeacherSpec) -> TeacherEndpoint:
         """The operator-configured endpoint a job names; 422 naming the configured ones otherwise."""
@@ -106,23 +133,24 @@ class LabelingService:
         task = build_task(request.task)
         teacher = request.teacher
         self.endpoint(teacher)
-        records = self._records(request, principal)
-        missing = [i for i, r in enumerate(records) if not (r.system_prompt or task.instruction)]
-        if missing:
-            raise Unprocessable(f"Record {missing[0]} has no system_prompt and the task has no instruction.")
         execution = request.execution
-        if request.dry_run:
-            return estimate(task, records, teacher, execution.documents_per_call, execution.self_consistency_samples)
-        if request.send_raw_text:
-            if not principal.has("admin"):
-                raise Forbidden("Sending raw (not anonymized) text needs the 'admin' role.")
-        # the task's instruction and descriptions are encrypted at rest like the records
-        spec = LabelingJobSpec.create(self.ctx.payload_key, task, teacher, execution, request.send_raw_text)
-        items = [encrypt_payload(self.ctx.payload_key, r.model_dump()) for r in records]
-        job = self.store.create(JOB_KIND, spec.stored(), principal.name, items=items)
+        if request.send_raw_text and not request.dry_run and not principal.has("admin"):
+            raise Forbidden("Sending raw (not anonymized) text needs the 'admin' role.")
+        count, source = self._records(request, principal)
+        records = _with_instruction(source, task)
+        try:
+            if request.dry_run:
+                return estimate(task, records, teacher, execution.documents_per_call,
+                                execution.self_consistency_samples)
+            # the task's instruction and descriptions are encrypted at rest like the records
+            spec = LabelingJobSpec.create(self.ctx.payload_key, task, teacher, execution, request.send_raw_text)
+            items = (encrypt_payload(self.ctx.payload_key, r.model_dump()) for r in records)
+            job = self.store.create(JOB_KIND, spec.stored(), principal.name, items=items)  # all or nothing
+        finally:
+            records.close()  # a file's temporary copy goes at once, also on a 4xx part way
         if request.send_raw_text:
             self.audit.record(principal, "label.raw_text", f"labeling-job:{job.id}", request_id=request_id,
-                              details={"items": len(items), "teacher_model": teacher.model})
+                              details={"items": count, "teacher_model": teacher.model})
         self._wake()
         return self.view(job.id)
 

@@ -127,6 +127,29 @@ def test_csv_with_a_column_mapping_and_labels_checked_against_the_task(start_tea
     assert unlabeled.status_code == 422 and "labeled" in unlabeled.json()["detail"]
 
 
+def test_a_file_streamed_into_a_job_is_refused_whole_on_a_bad_record(start_teacher) -> None:  # type: ignore[no-untyped-def]
+    """The records of a file are read one at a time into the job; a record found unusable part way (no
+    system prompt, and the task has no instruction) refuses the whole job: 422 naming the record, no job,
+    no item, no temporary copy left. The same file estimates (dry run) and creates a job once fixed."""
+    records, _ = canary_records(30, seed=31)
+    records[17] = {**records[17], "system_prompt": ""}
+    with serve_fake_teacher() as fake:
+        teacher = start_teacher(fake.url)
+        client = teacher.client("label")
+        file_id = _upload(client, _jsonl(records)).json()["id"]
+        request = {**job_request([]), "dataset": {"file_id": file_id}}
+        r = client.post("/v1/labeling-jobs", json=request)
+        assert r.status_code == 422 and "Record 17 has no system_prompt" in r.json()["detail"], r.text
+        assert client.get("/v1/labeling-jobs").json()["data"] == []
+        assert not list((teacher.settings.data_dir / "uploads").glob("download-*"))
+        with_instruction = {**request, "task": {**request["task"], "instruction": "Classifique a severidade."}}
+        estimate = client.post("/v1/labeling-jobs", json={**with_instruction, "dry_run": True}).json()
+        assert estimate["items"] == 30 and estimate["calls"] == 30, estimate
+        created = client.post("/v1/labeling-jobs", json=with_instruction)
+        assert created.status_code == 201 and created.json()["progress"]["total"] == 30, created.text
+        assert not list((teacher.settings.data_dir / "uploads").glob("download-*"))
+
+
 def test_a_labeling_job_takes_a_file_id(start_teacher) -> None:  # type: ignore[no-untyped-def]
     records, canaries = canary_records(6, seed=24)
     with serve_fake_teacher() as fake:
