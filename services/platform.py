@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.auth import generate_api_key, hash_api_key
-from shared.processes import die_with_parent, is_ready, service_command, stop_process
+from shared.clients import is_ready
+from shared.processes import die_with_parent, service_command, stop_process
 
 SERVICE_ORDER = ("anonymizer", "teacher", "trainer", "inference")
 DEFAULT_PORTS = {"anonymizer": 8081, "teacher": 8082, "trainer": 8083, "inference": 8084}

@@ -57,16 +57,21 @@ def _problem_title(response: httpx.Response) -> str:
         return ""
 
 
+def is_ready(url: str, path: str = "/readyz", timeout_s: float = 3.0) -> bool:
+    """Whether `url + path` answers 200 right now."""
+    try:
+        return httpx.get(url.rstrip("/") + path, timeout=timeout_s).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_until_healthy(url: str, timeout_s: float = 60.0, path: str = "/healthz",
                        process: "subprocess.Popen[bytes] | None" = None) -> None:
     """Block until `url + path` answers 200; fail early if `process` (the server) exits."""
     deadline = time.monotonic() + timeout_s
     while True:
-        try:
-            if httpx.get(url.rstrip("/") + path, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
+        if is_ready(url, path, timeout_s=2):
+            return
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the server process exited with code {process.returncode}")
         if time.monotonic() > deadline:

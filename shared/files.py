@@ -359,11 +359,12 @@ class FileStore:
     def iter_records(self, file_id: str, principal: Principal | None = None,
                      purpose: str | tuple[str, ...] | None = None) -> tuple[FileRow, Iterator[Record]]:
         """The file's records one at a time (a job over a large file holds one record in memory, not
-        the file); the row first, so its record count is known before reading."""
+        the file). The row comes first, so its record count can be checked before anything is read: the
+        content is downloaded (to a temporary copy, removed after) when the records are first read."""
         row = self.require(file_id, principal, purpose)
-        temp = self._download(row)
 
         def records() -> Iterator[Record]:
+            temp = self._download(row)
             try:
                 with temp.open("rb") as handle:
                     for line in handle:

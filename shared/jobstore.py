@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from collections.abc import Iterable, Iterator
+from enum import StrEnum
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +21,11 @@ from sqlalchemy import (JSON, ForeignKey, Index, Integer, String, Text, func, in
                         update)
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
-if TYPE_CHECKING:
-    from shared.auth import Principal
-
 from shared.db import Base, UTCDateTime, utcnow
 from shared.errors import Conflict, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from shared.auth import Principal
 
 
 class JobState(StrEnum):

@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from shared.clients import wait_until_healthy
 
 
@@ -43,14 +41,6 @@ def free_port(host: str = "127.0.0.1") -> int:
 def service_command(service: str, port: int) -> list[str]:
     """The command line of `llm4gov serve <service>` with this interpreter (works without the entry point)."""
     return [sys.executable, "-m", "services.cli", "serve", service, "--port", str(port)]
-
-
-def is_ready(url: str, path: str = "/readyz") -> bool:
-    """Whether `url + path` answers 200 right now."""
-    try:
-        return httpx.get(url.rstrip("/") + path, timeout=3).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def stop_process(proc: "subprocess.Popen[bytes]", timeout_s: float = 60.0, sig: int = signal.SIGTERM) -> None:

@@ -21,9 +21,3 @@ def require_exactly_one(model: BaseModel, *names: str) -> None:
     """Raise ValueError (a 422 in a validator) unless exactly one of the fields `names` is set."""
     if sum(getattr(model, name) is not None for name in names) != 1:
         raise ValueError(f"give exactly one of {_quoted(names)}")
-
-
-def refuse_both(model: BaseModel, first: str, second: str) -> None:
-    """Raise ValueError when both of two alternative fields are set."""
-    if getattr(model, first) is not None and getattr(model, second) is not None:
-        raise ValueError(f"give '{first}' or '{second}', not both")

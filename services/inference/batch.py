@@ -206,7 +206,8 @@ class BatchJobService:
             raise PayloadTooLarge(f"The file has {row.records} records; a batch job takes at most {limit}.")
         spec = BatchJobSpec(task=request.task, file_id=row.id, anonymize=request.anonymize, records=row.records)
         # one empty item per record (the record is read from the file by its line), inserted in chunks
-        job = self.store.create(JOB_KIND, spec.model_dump(), principal.name, items=({} for _ in range(row.records)))
+        items = ({} for _ in range(row.records))
+        job = self.store.create(JOB_KIND, spec.model_dump(), principal.name, items=items)
         log.info("batch_job_created", job_id=job.id, task=request.task, items=row.records)
         self._wake()
         return self.view(job)
@@ -231,7 +232,8 @@ class BatchJobService:
 
     def list(self, status: JobState | None, limit: int, principal: Principal) -> list[BatchJobView]:
         """Newest first; a key without `admin` sees the jobs it created."""
-        return [self.view(job) for job in self.store.list(JOB_KIND, status, limit, created_by=principal.listing_owner())]
+        jobs = self.store.list(JOB_KIND, status, limit, created_by=principal.listing_owner())
+        return [self.view(job) for job in jobs]
 
     def results(self, job_id: str) -> Iterator[bytes]:
         return iter_result_lines(self.store, job_id)
@@ -274,7 +276,7 @@ class BatchRunner:
         spec = BatchJobSpec.of(job)
         try:
             source = await asyncio.to_thread(InputFile.open, self.ctx.files, self.ctx.objects, spec.file_id,
-                                    self.ctx.work_dir / "batch")
+                                             self.ctx.work_dir / "batch")
         except NotFound as exc:
             await self._end(JobState.FAILED, f"the input file is gone: {exc.detail}")
             return
@@ -289,7 +291,7 @@ class BatchRunner:
                                  "resume the job once it serves again", "engine_unavailable")
                 async with self.slots:
                     items = await asyncio.to_thread(store.claim_items, self.job_id, self.ctx.worker_id,
-                                           self.ctx.batch_size, self.ctx.lease)
+                                                    self.ctx.batch_size, self.ctx.lease)
                     if not items:
                         break
                     await self._batch(items, spec, source)

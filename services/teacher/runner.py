@@ -151,7 +151,7 @@ class LabelingRunner:
             await writer
             if client.fell_back:
                 await asyncio.to_thread(store.add_event, self.job_id, "teacher.response_format",
-                               {"used": "json_object", "reason": "endpoint refused json_schema"})
+                                        {"used": "json_object", "reason": "endpoint refused json_schema"})
             await client.aclose()
         if self.pause_reason:
             await self._pause(self.pause_reason)
@@ -191,7 +191,7 @@ class LabelingRunner:
                 self._request_pause(reason)
                 return
             items = await asyncio.to_thread(self.ctx.store.claim_items, self.job_id, self.ctx.worker_id, chunk,
-                                   self.ctx.lease)
+                                            self.ctx.lease)
             if not items:
                 return
             # anonymize in small batches so the first requests leave early and labeling overlaps
@@ -230,7 +230,7 @@ class LabelingRunner:
                         "user_prompt": res["document"], "mapping_id": res.get("mapping_id"), "anonymized": True}
                        for i, r, res in zip(raw, records, results, strict=True)]
             await asyncio.to_thread(self.ctx.store.update_item_payloads, self.job_id, self.ctx.worker_id,
-                           {item.idx: payload for item, payload in zip(raw, updated)})
+                                    {item.idx: payload for item, payload in zip(raw, updated)})
             for item, payload in zip(raw, updated):
                 item.payload = payload
         return [(i, Document(i.idx, i.payload.get("system_prompt") or instruction,

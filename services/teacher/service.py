@@ -88,10 +88,9 @@ class LabelingService:
             if self.files is None:
                 raise Unprocessable("This teacher has no Files API (dataset.file_id).")
             # a labeled (fine-tune) file can be labeled again, e.g. by another teacher
-            row = self.files.require(request.dataset.file_id, principal, purpose=("labeling", "fine-tune"))
+            row, streamed = self.files.iter_records(request.dataset.file_id, principal,
+                                                    purpose=("labeling", "fine-tune"))
             self._check_count(row.records)
-            _, streamed = self.files.iter_records(request.dataset.file_id, principal,
-                                                  purpose=("labeling", "fine-tune"))
             return row.records, streamed
         else:
             try:

@@ -10,13 +10,13 @@ from shared.adapters import AdapterRegistry
 from shared.app import create_service_app
 from shared.files_api import files_upload_limits, install_files
 from shared.audit import AuditLog
+from shared.base_models import BaseModelResolver
 from shared.db import check_database, create_db_engine, init_db
 from shared.jobstore import JobStore
 from shared.storage import create_object_store
 from shared.workers import BackgroundWorker
 from services.trainer.api import adapters, jobs, models
 from services.trainer.openai_api import router as fine_tuning
-from shared.base_models import BaseModelResolver
 from services.trainer.executors import Executor, LocalProcessExecutor
 from services.trainer.metrics import TrainerMetrics
 from services.trainer.service import TrainingService

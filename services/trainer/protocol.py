@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 from shared.adapters import RegistryEvent
 from shared.files import FILE_ID_PATTERN
 from shared.jobstore import JobState
-from shared.protocol import StrictModel, refuse_both, require_exactly_one
+from shared.protocol import StrictModel, require_exactly_one
 from shared.tasks import TaskSpec
 from services.trainer.specs import HyperparametersSpec, InstructionMode, Method, PromotionPolicy
 
@@ -47,7 +47,8 @@ class ValidationSpec(StrictModel):
 
     @model_validator(mode="after")
     def _at_most_one(self) -> "ValidationSpec":
-        refuse_both(self, "fraction", "dataset")
+        if self.fraction is not None and self.dataset is not None:
+            raise ValueError("give 'fraction' or 'dataset', not both")
         if self.fraction is None and self.dataset is None:
             self.fraction = 0.2
         return self
